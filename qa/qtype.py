@@ -1,0 +1,120 @@
+"""Question types and short-answer candidates, by rules (no NER or reader model is available offline).
+
+`question_type` maps a question to number / date / person / place / entity / other from its wh-words.
+`candidates(sentence, qtype)` finds (start, end) spans in a sentence that could answer that type:
+numbers and percentages, dates, and capitalised names. It does not score sentences or pick the
+final answer (qa.answer does).
+"""
+from __future__ import annotations
+
+import re
+
+NUMBER, DATE, PERSON, PLACE, ENTITY, OTHER = "number", "date", "person", "place", "entity", "other"
+
+_TYPE_RULES = [
+    (DATE, r"^when\b|\bwhen (did|was|were|is|will|does|do)\b|\b(what|which|in what|on what) (year|date|day|month|"
+           r"time|century|decade|period)\b|\bhow long ago\b|\bsince when\b"),
+    (NUMBER, r"\bhow (many|much|long|far|old|big|large|often|high|tall|fast)\b|\b(what|which) (number|percentage|"
+             r"percent|share|proportion|amount|fraction|portion|sum|price|cost|rate|size)\b|\bwhat share\b"),
+    (PERSON, r"^(who|whom|whose)\b|\b(who|whom|whose) (is|was|were|did|signed|said|led|leads)\b|\b(which|what) "
+             r"(person|people|president|minister|leader|official|king|queen|ruler|duke|general|secretary|man|woman"
+             r"|author|scientist)\b|\bname of the (person|president|minister|leader)\b"),
+    (PLACE, r"^where\b|\bwhere (did|was|were|is|are|does|do)\b|\b(which|what|in what|in which) (?:\w+ )?(country|countries|"
+            r"city|cities|capital|place|region|nation|nations|state|states|town|continent|area|location)\b"),
+    (ENTITY, r"^(which|what) (organi[sz]ation|company|agency|alliance|group|institution|party|news agency|army)\b"),
+]
+
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+                 r"fifty|hundred|hundreds|thousand|thousands|dozens|dozen|half|million|billion")
+_QUANT = r"(?:(?:at least|more than|less than|fewer than|up to|around|about|nearly|almost|some|over|only) )?"
+_NUM = (rf"{_QUANT}(?:[€$£]\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:%|per ?cent|million|billion|thousand|bn|m)\b|%)?"
+        rf"|{_QUANT}\b(?:{_NUMBER_WORDS})\b(?:[ -](?:{_NUMBER_WORDS}))*")
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
+_DATE = (rf"\b\d{{1,2}} {_MONTH}(?: \d{{4}})?\b|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?\b"
+         rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b|\b(?:1\d|20)\d{{2}}s?\b|\b\d{{1,2}}(?:st|nd|rd|th) centur(?:y|ies)\b"
+         r"|\b(?:on )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b")
+_CAP_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)"
+_NAME = rf"\b{_CAP_WORD}(?:\s+(?:(?:of|de|von|van|der|la)\s+)?{_CAP_WORD})*"
+_COMMON_STARTERS = {"The", "A", "An", "In", "On", "At", "But", "And", "He", "She", "It", "They", "We", "I", "This",
+                    "That", "These", "Those", "As", "If", "When", "Mr", "Mr.", "Mrs", "Ms", "Dr", "According",
+                    "Some", "There", "His", "Her", "Their", "Our", "After", "Before", "With", "For", "By", "From"}
+
+
+def question_type(question: str) -> str:
+    q = " ".join(question.lower().split())
+    for qtype, pattern in _TYPE_RULES:
+        if re.search(pattern, q):
+            return qtype
+    return OTHER
+
+
+def _spans(pattern: str, text: str, flags: int = 0) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text, flags) if m.group().strip()]
+
+
+def _names(sentence: str) -> list[tuple[int, int]]:
+    out = []
+    for start, end in _spans(_NAME, sentence):
+        words = sentence[start:end].split()
+        while words and words[0].rstrip(".") in _COMMON_STARTERS:  # a capital from position, not a name
+            start += len(words[0]) + (len(sentence[start:end]) - len(sentence[start:end].lstrip()))
+            start = sentence.index(words[1], start) if len(words) > 1 else end
+            words = words[1:]
+        if words:
+            out.append((start, end))
+    return out
+
+
+_TITLES = {"President", "Prime", "Minister", "Secretary", "General", "Chancellor", "Foreign", "Defense", "Defence",
+           "Sir", "King", "Queen", "Duke", "Leader", "Ambassador", "Senator", "Governor", "Mayor", "Chief",
+           "Commander", "Pope", "Saint", "St.", "Lord", "Lady", "Prince", "Princess", "Emperor", "Mr.", "Mrs.",
+           "Ms.", "Dr.", "Former", "Vice", "Deputy", "State", "National", "Estonian", "Latvian"}
+_MONTHS = re.compile(rf"^{_MONTH}$")
+
+
+def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    """Drop leading titles and demonyms ("Lithuanian President Gitanas Nauseda" -> the name)."""
+    start, end = span
+    words = list(re.finditer(r"\S+", sentence[start:end]))
+    # the name is what follows the last title, demonym or acronym: "NATO Secretary General Jens Stoltenberg"
+    cut = 0
+    for i, m in enumerate(words[:-1]):
+        w = m.group()
+        if w in _TITLES or re.fullmatch(r"[A-Z]\w+(?:ian|ese|ish|ean|an)|[A-Z]{2,}", w):
+            cut = i + 1
+    return start + words[cut].start(), end
+
+
+def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
+    """Spans of `sentence` that have the shape of an answer to a `qtype` question."""
+    if qtype == NUMBER:
+        return [s for s in _spans(_NUM, sentence, re.I) if any(ch.isdigit() for ch in sentence[s[0]:s[1]])
+                or re.search(_NUMBER_WORDS, sentence[s[0]:s[1]], re.I)]
+    if qtype == DATE:
+        return _merge(_spans(_DATE, sentence))
+    names = [_trim_stop(sentence, n) for n in _names(sentence) if not _MONTHS.match(sentence[n[0]:n[1]])]
+    if qtype == PERSON:
+        return [c for c in (_person_core(sentence, n) for n in names) if c]
+    if qtype in (PLACE, ENTITY):
+        return names
+    return []
+
+
+def _trim_stop(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Drop a sentence-final full stop from a name ("in Kyiv." -> "Kyiv"), keeping initials ("J.")."""
+    start, end = span
+    if sentence[end - 1] == "." and end - start > 2 and sentence[end - 3] not in " .":
+        end -= 1
+    return start, end
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join overlapping or touching spans ("24 June" + "June 2024")."""
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged

@@ -1,0 +1,135 @@
+"""The small dataclasses that flow through the pipeline: corpus -> chunks -> index -> answer.
+
+Every span carries document offsets into `Document.text` (the stored *clean* text), so that
+`doc.text[start:end]` is always the exact quoted text. This module holds data only: no I/O,
+no model code.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article after loading and cleaning. `text` is what every offset refers to."""
+
+    doc_id: str
+    title: str
+    date: str | None  # ISO date (YYYY-MM-DD) or None when unknown
+    source: str  # corpus-relative path, or the article URL when the file names one
+    text: str
+    content_hash: str  # sha256 of `text`; drives incremental rebuilds
+    path: str = ""  # corpus-relative path of the file it came from
+    # (clean_start, raw_start, length) runs mapping clean text back to the raw file's text
+    segments: tuple[tuple[int, int, int], ...] = ()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the loader did not index, and why (shown in the build summary)."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of a document sized for the embedder; `sentences` are (start, end) doc offsets."""
+
+    chunk_id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["sentences"] = [list(s) for s in self.sentences]
+        return d
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk. `also_in` lists near-duplicate passages from other articles (syndication)."""
+
+    rank: int
+    doc_id: str
+    title: str
+    source: str
+    date: str | None
+    text: str
+    start: int
+    end: int
+    score: float
+    chunk_id: str = ""
+    also_in: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in
+                ("rank", "doc_id", "title", "source", "date", "text", "start", "end", "score")} | (
+            {"also_in": self.also_in} if self.also_in else {})
+
+
+@dataclass
+class Citation:
+    """A verbatim quote: `quote == document.text[start:end]` always holds."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    date: str | None
+    quote: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    short_answer: str | None
+    citations: list[Citation]
+    passages: list[Passage]
+    abstained: bool
+    mode: str = "extractive"
+    note: str = ""  # e.g. why the LLM answer fell back to extractive
+    confidence: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "short_answer": self.short_answer,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+        } | ({"note": self.note} if self.note else {})
+
+    def to_markdown(self) -> str:
+        """Plain markdown; callers that render HTML must escape article text themselves."""
+        lines = []
+        if self.short_answer and not self.abstained:
+            lines.append(f"**{self.short_answer}**\n")
+        lines.append(self.text)
+        if self.citations:
+            lines.append("\nSources:")
+            for c in self.citations:
+                when = f", {c.date}" if c.date else ""
+                lines.append(f"[{c.n}] {c.title}{when} ({c.source}): \u201c{c.quote}\u201d")
+        elif self.passages:
+            lines.append("\nClosest passages:")
+            for p in self.passages[:3]:
+                lines.append(f"- {p.title} ({p.source}): {p.text[:200]}")
+        return "\n".join(lines)
