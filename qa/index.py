@@ -5,7 +5,8 @@ the vectors happens when an embedder is attached (`check_embedder`). It does not
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
@@ -29,6 +30,7 @@ class Index:
     dense: faiss.Index
     bm25: object
     chunk_sentence_rows: list[list[int]]  # chunk row -> its sentence rows
+    _trigrams: dict[int, frozenset] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, index_dir: Path) -> "Index":
@@ -67,6 +69,13 @@ class Index:
     @property
     def model_spec(self) -> str:
         return self.manifest["model"].get("spec") or self.manifest["model"]["name"]
+
+    def chunk_trigrams(self, row: int) -> frozenset:
+        """Word trigrams of a chunk (cached: near-duplicate checks ask for the same rows again and again)."""
+        if row not in self._trigrams:
+            words = re.findall(r"\w+", self.chunks[row].text.lower())
+            self._trigrams[row] = frozenset(zip(words, words[1:], words[2:]))
+        return self._trigrams[row]
 
     def sentence_text(self, row: int) -> str:
         s, e = self.sent_spans[row]

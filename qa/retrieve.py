@@ -7,7 +7,6 @@ This module returns ranked passages; it does not pick sentences or write answers
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import faiss
@@ -105,14 +104,6 @@ def search(index: Index, qvec: np.ndarray, question: str, filters: dict | None =
     return hits
 
 
-_WORDS = re.compile(r"\w+")
-
-
-def _trigrams(text: str) -> set[tuple[str, ...]]:
-    words = _WORDS.findall(text.lower())
-    return {tuple(words[i:i + 3]) for i in range(max(0, len(words) - 2))}
-
-
 def near_duplicate(index: Index, a: int, b: int) -> bool:
     """Two chunks from different articles that tell the same passage."""
     ca, cb = index.chunks[a], index.chunks[b]
@@ -123,7 +114,7 @@ def near_duplicate(index: Index, a: int, b: int) -> bool:
         return True
     if cosine < DUP_MIN_COSINE:  # cheap early exit: copies with small edits stay close in vector space
         return False
-    ta, tb = _trigrams(ca.text), _trigrams(cb.text)
+    ta, tb = index.chunk_trigrams(a), index.chunk_trigrams(b)
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= DUP_JACCARD
 
 
