@@ -10,18 +10,26 @@ from __future__ import annotations
 import re
 
 NUMBER, DATE, PERSON, PLACE, ENTITY, OTHER = "number", "date", "person", "place", "entity", "other"
+PERCENT = "percent"  # a NUMBER question that asks for a share: only percentages and fractions fit
 
+# up to two modifiers between the wh-word and the noun ("which state news agency"), but not an auxiliary:
+# "what did the president say" asks for a statement, not a person
+_MOD = r"(?:(?!(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could)\b)\w+ ){0,2}"
 _TYPE_RULES = [
+    (PERCENT, r"\b(what|which) (share|percentage|percent|proportion|fraction|portion)\b|\bhow much of\b"
+              r"|\bwhat per ?cent\b"),
     (DATE, r"^when\b|\bwhen (did|was|were|is|will|does|do)\b|\b(what|which|in what|on what) (year|date|day|month|"
            r"time|century|decade|period)\b|\bhow long ago\b|\bsince when\b"),
     (NUMBER, r"\bhow (many|much|long|far|old|big|large|often|high|tall|fast)\b|\b(what|which) (number|percentage|"
              r"percent|share|proportion|amount|fraction|portion|sum|price|cost|rate|size)\b|\bwhat share\b"),
-    (PERSON, r"^(who|whom|whose)\b|\b(who|whom|whose) (is|was|were|did|signed|said|led|leads)\b|\b(which|what) "
-             r"(person|people|president|minister|leader|official|king|queen|ruler|duke|general|secretary|man|woman"
-             r"|author|scientist)\b|\bname of the (person|president|minister|leader)\b"),
-    (PLACE, r"^where\b|\bwhere (did|was|were|is|are|does|do)\b|\b(which|what|in what|in which) (?:\w+ )?(country|countries|"
-            r"city|cities|capital|place|region|nation|nations|state|states|town|continent|area|location)\b"),
-    (ENTITY, r"^(which|what) (organi[sz]ation|company|agency|alliance|group|institution|party|news agency|army)\b"),
+    (PERSON, rf"^(who|whom|whose)\b|\b(who|whom|whose) (is|was|were|did|signed|said|led|leads)\b|\b(which|what) "
+             rf"{_MOD}(person|people|president|minister|leader|official|king|queen|ruler|duke|general|secretary|man"
+             rf"|woman|author|scientist|spokesman|spokeswoman|commander)\b|\bname of (the |\w+'s )?{_MOD}(person|"
+             rf"president|minister|leader|secretary|general|commander|official)\b"),
+    (ENTITY, rf"^(which|what|on which|on what|by which|from which) {_MOD}(organi[sz]ation|company|agency|alliance|"
+             r"group|institution|party|army|channel|newspaper|outlet|body|council|ministry|union|bloc)\b"),
+    (PLACE, rf"^where\b|\bwhere (did|was|were|is|are|does|do)\b|\b(which|what|in what|in which) {_MOD}(country|"
+            r"countries|city|cities|capital|place|region|nation|nations|state|states|town|continent|area|location)\b"),
 ]
 
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
@@ -88,6 +96,9 @@ def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None
 
 def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
     """Spans of `sentence` that have the shape of an answer to a `qtype` question."""
+    if qtype == PERCENT:
+        return [s for s in candidates(sentence, NUMBER)
+                if re.search(r"%|per ?cent|\b(half|third|quarter|fifth)\b", sentence[s[0]:s[1]], re.I)]
     if qtype == NUMBER:
         return [s for s in _spans(_NUM, sentence, re.I) if any(ch.isdigit() for ch in sentence[s[0]:s[1]])
                 or re.search(_NUMBER_WORDS, sentence[s[0]:s[1]], re.I)]

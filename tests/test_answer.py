@@ -14,7 +14,8 @@ from .conftest import SHARED
 
 @pytest.mark.parametrize("question,kind", [
     ("How many missiles were fired?", qtype.NUMBER),
-    ("What share of the drones was intercepted?", qtype.NUMBER),
+    ("What share of the drones was intercepted?", qtype.PERCENT),
+    ("How many drones were intercepted?", qtype.NUMBER),
     ("When did the Baltic states regain independence?", qtype.DATE),
     ("In what year did they join NATO?", qtype.DATE),
     ("Who signed the agreement?", qtype.PERSON),
@@ -36,7 +37,7 @@ def span_text(sentence, kind, question):
 @pytest.mark.parametrize("sentence,kind,question,expected", [
     ("Zelensky said Russia fired at least 500 missiles and drones at Ukraine.", qtype.NUMBER,
      "How many missiles did Russia fire", "at least 500"),
-    ("Some 70% of these were intercepted by Ukraine's air defences.", qtype.NUMBER,
+    ("Some 70% of these were intercepted by Ukraine's air defences.", qtype.PERCENT,
      "What share was intercepted", "Some 70%"),
     ("The pact was signed in Brussels on 24 June 2024 by both presidents.", qtype.DATE,
      "When was the pact signed", "24 June 2024"),
@@ -46,6 +47,8 @@ def span_text(sentence, kind, question):
      "Who signed the deal", "Gitanas Nausėda"),
     ("Zelenskyy spoke at a joint press conference with NATO Secretary General Jens Stoltenberg in Kyiv.",
      qtype.PLACE, "Where was the joint press conference held", "Kyiv"),
+    ("Russia fired at least 500 missiles, and 70% of them were shot down.", qtype.PERCENT,
+     "What share of the missiles were shot down", "70%"),
     ("Nothing numeric here at all.", qtype.NUMBER, "How many", None),
 ])
 def test_short_answer_spans(sentence, kind, question, expected):
