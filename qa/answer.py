@@ -25,6 +25,7 @@ ABSTAIN_BELOW = 0.42  # calibrated with `qa eval` on SQuAD, dev and tests/data (
 SECOND_WITHIN = 0.93  # a second sentence is added when it scores this close to the best
 CORROBORATE_COSINE = 0.72  # another article's sentence this close (and agreeing on the span) corroborates
 CORROBORATE_MAX = 3
+MISSING_NAME_PENALTY = 0.15  # "How many Patriots has Germany sent?" answered from an article with no Germany
 ABSTAIN_TEXT = "I could not find this in the articles."
 
 
@@ -36,6 +37,7 @@ class Scored:
     dense: float
     lex: float
     fit: float  # question-type fit, 0..1 (see span_fit)
+    missing: int  # names in the question that the sentence's article never mentions
     span: tuple[int, int] | None  # short-answer offsets within the sentence text
 
 
@@ -72,11 +74,19 @@ class Extractor:
         near = sum(self.idf.get(t, self.default_idf) for t in q_tokens & window)
         return (1 - W_CONTEXT) * hit / total + W_CONTEXT * near / total
 
+    def _missing_names(self, names: list[str], row: int) -> int:
+        """Question names that the sentence's whole article never mentions. (Checking only the sentence's
+        neighbours wrongly penalised paraphrase: "the Baltic trip" vs "Estonia, Latvia, and Lithuania".)"""
+        doc = self.index.documents[self.index.sent_doc[row]]
+        article = (doc.title + " " + doc.text).lower()
+        return sum(1 for n in names if not re.search(rf"\b{re.escape(n)}", article))
+
     def score_sentences(self, question: str, qvec: np.ndarray, passages: list[Passage],
                         rows_per_passage: list[list[int]]) -> list[Scored]:
         kind = qtype.question_type(question)
         q_tokens = set(lexical.tokenize(question))
         q_words = {w.lower() for w in re.findall(r"\w+", question)}
+        names = question_names(question)
         scored, seen = [], set()
         for p_idx, rows in enumerate(rows_per_passage):
             for row in rows:
@@ -88,7 +98,8 @@ class Extractor:
                 span = best_span(self.index.sentence_text(row), kind, q_words)
                 fit = span_fit(self.index.sentence_text(row), span, kind)
                 score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx)
-                scored.append(Scored(row, p_idx, score, dense, lex, fit, span))
+                missing = self._missing_names(names, row)
+                scored.append(Scored(row, p_idx, score, dense, lex, fit, missing, span))
         scored.sort(key=lambda s: (-s.score, s.row))
         return scored
 
@@ -121,6 +132,13 @@ def best_span(sentence: str, kind: str, q_words: set[str]) -> tuple[int, int] | 
     return min(spans, key=cost)
 
 
+def question_names(question: str) -> list[str]:
+    """Lower-cased stems of the capitalised words inside a question ("Russia's" -> "russi"): the
+    entities an answer must be about. Five letters so "Russia"/"Russian" and "Nato"/"NATO" still meet."""
+    words = re.findall(r"[\w'’-]+", question)[1:]  # the first word is capitalised by position
+    return sorted({re.split(r"['’]", w)[0].lower()[:5] for w in words if w[:1].isupper() and len(w) > 2})
+
+
 def span_fit(sentence: str, span: tuple[int, int] | None, kind: str) -> float:
     """How well the sentence offers the kind of answer asked for (0..1; 0.5 when nothing is asked)."""
     if kind == qtype.OTHER:
@@ -135,7 +153,7 @@ def span_fit(sentence: str, span: tuple[int, int] | None, kind: str) -> float:
 def confidence(best: Scored) -> float:
     """What abstention compares with ABSTAIN_BELOW: similarity and overlap, plus the type fit
     (a "when" question whose best sentence holds no date is weak evidence)."""
-    return 0.5 * best.dense + 0.5 * best.lex + 0.1 * best.fit
+    return 0.5 * best.dense + 0.5 * best.lex + 0.1 * best.fit - MISSING_NAME_PENALTY * min(best.missing, 2)
 
 
 def citation(index: Index, n: int, row: int) -> Citation:

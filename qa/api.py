@@ -36,7 +36,10 @@ class Assistant:
         self.index = index
         self.settings = settings
         self._model = model
-        self._embedder: Embedder | None = model if not isinstance(model, (str, type(None))) else None
+        self._embedder: Embedder | None = None
+        if model is not None and not isinstance(model, str):
+            index.check_embedder(model)  # an Embedder object must match the index's vectors too
+            self._embedder = model
         self._extractor = Extractor(index)
         self._llm = None
         self.fusion = "rrf"  # or "weighted"; `qa eval --fusion` compares them

@@ -130,6 +130,9 @@ def _embed(texts: list[str], embedder: Embedder, prev: _Previous, progress: Prog
             out[i] = vec
         else:
             todo.append(i)
+    # batches of similar length waste no compute on padding (one encode call per batch for progress
+    # would otherwise defeat sentence-transformers' own length sorting: measured 2.7x slower)
+    todo.sort(key=lambda i: len(texts[i]))
     report.reused += len(texts) - len(todo)
     report.embedded += len(todo)
     from tqdm import tqdm

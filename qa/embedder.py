@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import re
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +21,19 @@ from . import config  # noqa: F401  (forces offline mode before any HF import)
 from .errors import ModelLoadError
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+SMALL_BATCH = 4
+
+
+@contextmanager
+def _torch_threads(n: int):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class Embedder(Protocol):
@@ -114,6 +128,14 @@ class SentenceTransformerEmbedder:
     def encode(self, texts, batch_size=64, show_progress=False):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) <= SMALL_BATCH:
+            # one question is too small to split across cores, and on a busy machine two torch threads
+            # contending for two cores took 275 ms p50 against 20 ms for one (benchmarks/query_latency.py)
+            with _torch_threads(1):
+                return self._encode(texts, batch_size, show_progress)
+        return self._encode(texts, batch_size, show_progress)
+
+    def _encode(self, texts, batch_size, show_progress):
         vecs = self.model.encode(list(texts), batch_size=batch_size, show_progress_bar=show_progress,
                                  normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vecs, dtype=np.float32)

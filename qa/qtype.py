@@ -41,7 +41,8 @@ _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|Octob
           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
 _DATE = (rf"\b\d{{1,2}} {_MONTH}(?: \d{{4}})?\b|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?\b"
          rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b|\b(?:1\d|20)\d{{2}}s?\b|\b\d{{1,2}}(?:st|nd|rd|th) centur(?:y|ies)\b"
-         r"|\b(?:on )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b")
+         r"|\b(?:on )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b"
+         r"|(?<=\b[Ii]n )\d{3}\b|(?<=\bby )\d{3}\b|(?<=\bsince )\d{3}\b|(?<=\bafter )\d{3}\b|\b\d{3,4} (?:AD|BC|CE|BCE)\b")
 _CAP_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)"
 _NAME = rf"\b{_CAP_WORD}(?:\s+(?:(?:of|de|von|van|der|la)\s+)?{_CAP_WORD})*"
 _COMMON_STARTERS = {"The", "A", "An", "In", "On", "At", "But", "And", "He", "She", "It", "They", "We", "I", "This",
@@ -82,16 +83,20 @@ _MONTHS = re.compile(rf"^{_MONTH}$")
 
 
 def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None:
-    """Drop leading titles and demonyms ("Lithuanian President Gitanas Nauseda" -> the name)."""
+    """The name inside a titled span: "Lithuanian President Gitanas Nauseda" -> "Gitanas Nauseda",
+    "King Charles III of West Francia" -> "Charles III" (what follows "of" describes, it does not name)."""
     start, end = span
     words = list(re.finditer(r"\S+", sentence[start:end]))
-    # the name is what follows the last title, demonym or acronym: "NATO Secretary General Jens Stoltenberg"
-    cut = 0
+    joiner = next((i for i, m in enumerate(words) if m.group().islower()), len(words))
+    words = words[:joiner]
+    if not words:
+        return None
+    cut = 0  # the name follows the last title, demonym or acronym ("NATO Secretary General Jens ...")
     for i, m in enumerate(words[:-1]):
         w = m.group()
-        if w in _TITLES or re.fullmatch(r"[A-Z]\w+(?:ian|ese|ish|ean|an)|[A-Z]{2,}", w):
+        if w in _TITLES or re.fullmatch(r"[A-Z]\w+(?:ian|ese|ish|ean|an)|(?![IVXL]+$)[A-Z]{2,}", w):
             cut = i + 1
-    return start + words[cut].start(), end
+    return start + words[cut].start(), start + words[-1].end()
 
 
 def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
