@@ -53,6 +53,7 @@ class Extractor:
                     for tok, i in index.bm25.vocab_dict.items() if i < len(df)}
         self.default_idf = math.log(1 + (n + 0.5) / 0.5) ** 2
         self._tokens: dict[int, set[str]] = {}
+        self._articles: dict[str, str] = {}
 
     def _sentence_tokens(self, row: int) -> set[str]:
         if row not in self._tokens:
@@ -77,8 +78,11 @@ class Extractor:
     def _missing_names(self, names: list[str], row: int) -> int:
         """Question names that the sentence's whole article never mentions. (Checking only the sentence's
         neighbours wrongly penalised paraphrase: "the Baltic trip" vs "Estonia, Latvia, and Lithuania".)"""
-        doc = self.index.documents[self.index.sent_doc[row]]
-        article = (doc.title + " " + doc.text).lower()
+        doc_id = self.index.sent_doc[row]
+        if doc_id not in self._articles:  # lower-cased once per article, not once per sentence
+            doc = self.index.documents[doc_id]
+            self._articles[doc_id] = (doc.title + " " + doc.text).lower()
+        article = self._articles[doc_id]
         return sum(1 for n in names if not re.search(rf"\b{re.escape(n)}", article))
 
     def score_sentences(self, question: str, qvec: np.ndarray, passages: list[Passage],
