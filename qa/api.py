@@ -42,7 +42,7 @@ class Assistant:
             self._embedder = model
         self._extractor = Extractor(index)
         self._llm = None
-        self.fusion = "rrf"  # or "weighted"; `qa eval --fusion` compares them
+        self.fusion = retrieve.DEFAULT_FUSION  # or "rrf"; `qa eval --fusion` compares them
         self.abstain_below = ABSTAIN_BELOW  # `qa eval` lowers it to see every answer's confidence
 
     @classmethod

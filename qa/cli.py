@@ -67,7 +67,7 @@ def parser() -> argparse.ArgumentParser:
     _add_common(e)
     e.add_argument("file")
     e.add_argument("--k", type=int, default=5)
-    e.add_argument("--fusion", choices=("rrf", "weighted"), default="rrf")
+    e.add_argument("--fusion", choices=("weighted", "rrf"), default="weighted")
     e.add_argument("--limit", type=int)
     e.add_argument("--json", action="store_true")
     return root

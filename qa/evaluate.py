@@ -189,7 +189,7 @@ def _assistant(eval_set: EvalSet, index_dir, model):
     return assistant
 
 
-def run_eval(path, k: int = 5, index_dir=None, model=None, fusion: str = "rrf", thresholds=None,
+def run_eval(path, k: int = 5, index_dir=None, model=None, fusion: str = "weighted", thresholds=None,
              limit: int | None = None) -> "EvalReport":
     """Evaluate the questions in `path` (JSONL or SQuAD 2.0 JSON); see the module docstring."""
     from tqdm import tqdm
@@ -216,7 +216,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--k", type=int, default=5, help="passages per answer (default 5)")
     parser.add_argument("--index", default=None, help="index directory (default: settings)")
     parser.add_argument("--model", default=None, help="embedding model (default: the index's)")
-    parser.add_argument("--fusion", choices=("rrf", "weighted"), default="rrf")
+    parser.add_argument("--fusion", choices=("weighted", "rrf"), default="weighted")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
@@ -229,7 +229,7 @@ def main(args=None) -> int:
             .parse_args(args)
     path = Path(getattr(args, "path", None) or args.file)  # the lead's CLI names it `file`
     report = run_eval(path, k=getattr(args, "k", 5), index_dir=getattr(args, "index", None),
-                      model=getattr(args, "model", None), fusion=getattr(args, "fusion", "rrf"),
+                      model=getattr(args, "model", None), fusion=getattr(args, "fusion", "weighted"),
                       limit=getattr(args, "limit", None))
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if getattr(args, "json", False)
           else report.format())

