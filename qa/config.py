@@ -14,6 +14,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# the model loads from disk in a blink; its "Loading weights" bar would only clutter every command
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 # llama.cpp (optional LLM) shares torch's OpenMP runtime; spinning waiters made 2-thread decoding fall to
 # 1-2 tok/s on a busy machine against 26 tok/s with passive waits (benchmarks/llm_speed.py)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
