@@ -120,7 +120,7 @@ def _chunk_all(documents, embedder, params, prev: _Previous) -> tuple[list[Chunk
 
 
 def _embed(texts: list[str], embedder: Embedder, prev: _Previous, progress: Progress | None,
-           report: BuildReport) -> np.ndarray:
+           report: BuildReport, what: str) -> np.ndarray:
     """Vectors for `texts`, encoding only those the previous generation does not have."""
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     todo = []
@@ -137,13 +137,13 @@ def _embed(texts: list[str], embedder: Embedder, prev: _Previous, progress: Prog
     report.embedded += len(todo)
     from tqdm import tqdm
 
-    bar = tqdm(total=len(todo), desc="Embedding", unit="text", disable=not todo, leave=False)
+    bar = tqdm(total=len(todo), desc=f"Embedding {what}", unit=what, disable=not todo, leave=False)
     for lo in range(0, len(todo), EMBED_BATCH):
         batch = todo[lo:lo + EMBED_BATCH]
         out[batch] = embedder.encode([texts[i] for i in batch], batch_size=EMBED_BATCH)
         bar.update(len(batch))
         if progress:
-            progress(lo + len(batch), len(todo), "Embedding")
+            progress(lo + len(batch), len(todo), f"Embedding {what}")
     bar.close()
     return out
 
@@ -199,8 +199,8 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
             return report
         chunks, sentences = _chunk_all(documents, embedder, params, prev)
         texts = {d.doc_id: d.text for d in documents}
-        chunk_vecs = _embed([c.text for c in chunks], embedder, prev, progress, report)
-        sent_vecs = _embed([texts[d][s:e] for d, s, e in sentences], embedder, prev, progress, report)
+        chunk_vecs = _embed([c.text for c in chunks], embedder, prev, progress, report, "chunks")
+        sent_vecs = _embed([texts[d][s:e] for d, s, e in sentences], embedder, prev, progress, report, "sentences")
         name, tmp = store.new_generation_dir(index_dir)
         _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs)
         store.commit_generation(index_dir, name, tmp, _manifest(documents, chunks, sentences, embedder, params))

@@ -73,10 +73,6 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def _progress(done: int, total: int, stage: str) -> None:
-    print(f"\r{stage}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-
 def cmd_build(args) -> int:
     from .build import build_index
 
@@ -116,7 +112,7 @@ def cmd_chat(args) -> int:
 
     s = _settings(args)
     print("Loading the index (building it first if missing)...", file=sys.stderr)
-    assistant = Assistant.load(settings=s, model=args.model, build_if_missing=True, progress=_progress)
+    assistant = Assistant.load(settings=s, model=args.model, build_if_missing=True)  # tqdm shows progress
     launch(assistant, host=args.host, port=args.port, share=False)
     return 0
 
