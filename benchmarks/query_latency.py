@@ -8,7 +8,7 @@ rounds. The baseline, in the same process, is `embedder.encode([q])` alone: ask/
 overhead beyond the one encoder call. `retrieve` is timed too. Goals: ask p50 <= 30 ms, p95 <= 60 ms.
 A script, not a test.
 
-    python benchmarks/query_latency.py [--quick | --synthetic N] [--rounds 3] [--fusion rrf]
+    python benchmarks/query_latency.py [--quick | --synthetic N] [--rounds 3] [--fusion weighted|rrf]
                                        [--torch-threads N] [--json]
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import REPO, synthetic_corpus  # noqa: E402
 
-from qa import Assistant, config  # noqa: E402
+from qa import Assistant, config, retrieve  # noqa: E402
 from qa.build import build_index  # noqa: E402
 from qa.embedder import load_embedder  # noqa: E402
 from qa.eval_data import load_eval_set, percentile  # noqa: E402
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     parser.add_argument("--synthetic", type=int, default=2000, help="synthetic articles (0: skip)")
     parser.add_argument("--quick", action="store_true", help="synthetic corpus of 200 articles")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--fusion", choices=("rrf", "weighted"), default="rrf")
+    parser.add_argument("--fusion", choices=("weighted", "rrf"), default=retrieve.DEFAULT_FUSION)
     parser.add_argument("--model", default=config.settings().model)
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="torch.set_num_threads(N) before timing (default: torch's own choice)")
