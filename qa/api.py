@@ -33,14 +33,15 @@ def check_question(question: str) -> str:
 
 class Assistant:
     def __init__(self, index: Index, settings: config.Settings, model: str | Embedder | None = None):
-        self.index = index
+        # index and extractor are swapped together by rebuild(); a question in flight keeps the pair it
+        # started with, so its row numbers can never be read against a newer index
+        self._state = (index, Extractor(index))
         self.settings = settings
         self._model = model
         self._embedder: Embedder | None = None
         if model is not None and not isinstance(model, str):
             index.check_embedder(model)  # an Embedder object must match the index's vectors too
             self._embedder = model
-        self._extractor = Extractor(index)
         self._llm = None
         self.fusion = retrieve.DEFAULT_FUSION  # or "rrf"; `qa eval --fusion` compares them
         self.abstain_below = ABSTAIN_BELOW  # `qa eval` lowers it to see every answer's confidence
@@ -75,16 +76,20 @@ class Assistant:
     def encode_question(self, question: str) -> np.ndarray:
         return self.embedder.encode([question])[0]
 
-    def _passages(self, question: str, qvec: np.ndarray, k: int, filters: dict | None):
-        hits = retrieve.search(self.index, qvec, question, filters, self.fusion)
-        groups = retrieve.group(self.index, hits, k)
-        passages = [retrieve.to_passage(self.index, i + 1, h, d) for i, (h, d) in enumerate(groups)]
-        rows = [self.index.chunk_sentence_rows[h.row] for h, _ in groups]
+    @property
+    def index(self) -> Index:
+        return self._state[0]
+
+    def _passages(self, index: Index, question: str, qvec: np.ndarray, k: int, filters: dict | None):
+        hits = retrieve.search(index, qvec, question, filters, self.fusion)
+        groups = retrieve.group(index, hits, k)
+        passages = [retrieve.to_passage(index, i + 1, h, d) for i, (h, d) in enumerate(groups)]
+        rows = [index.chunk_sentence_rows[h.row] for h, _ in groups]
         return passages, rows
 
     def retrieve(self, question: str, k: int = 5, filters: dict | None = None) -> list[Passage]:
         question = check_question(question)
-        return self._passages(question, self.encode_question(question), k, filters)[0]
+        return self._passages(self.index, question, self.encode_question(question), k, filters)[0]
 
     def ask(self, question: str, k: int = 5, mode: str = "extractive", filters: dict | None = None,
             history: list[tuple[str, str]] | None = None,
@@ -93,15 +98,16 @@ class Assistant:
         if mode not in MODES:
             raise InvalidQuestionError(f"unknown mode '{mode}'; use one of {', '.join(MODES)}")
         qvec = self.encode_question(question)
-        passages, rows = self._passages(question, qvec, max(1, int(k)), filters)
+        index, extractor = self._state
+        passages, rows = self._passages(index, question, qvec, max(1, int(k)), filters)
 
         def extractive() -> Answer:
-            return extractive_answer(self.index, self._extractor, question, qvec, passages, rows,
+            return extractive_answer(index, extractor, question, qvec, passages, rows,
                                      abstain_below=self.abstain_below)
 
         if mode == "extractive":
             return extractive()
-        return self._llm_answer(question, passages, extractive, on_token)
+        return self._llm_answer(question, passages, index, extractive, on_token)
 
     def stream(self, question: str, **kwargs) -> Iterator[str | Answer]:
         """Text deltas while the answer is produced, then the final Answer (always last)."""
@@ -148,7 +154,7 @@ class Assistant:
         return ("No local model configured: start with --llm-model PATH.gguf or --llm-url URL --llm-name NAME "
                 "(or set QA_LLM_MODEL / QA_LLM_URL).")
 
-    def _llm_answer(self, question, passages, extractive, on_token) -> Answer:
+    def _llm_answer(self, question, passages, index, extractive, on_token) -> Answer:
         if not self.llm_available:
             raise LLMError("no local model configured. " + self.llm_hint())
         from .llm.backends import make_backend
@@ -156,7 +162,7 @@ class Assistant:
 
         if self._llm is None:
             self._llm = make_backend(self.settings)
-        return llm_answer(question, passages, self.index.documents, self._llm, self.embedder.encode,
+        return llm_answer(question, passages, index.documents, self._llm, self.embedder.encode,
                           extractive, on_token=on_token, max_tokens=self.settings.llm_max_tokens)
 
     def documents(self) -> list[dict]:
@@ -172,6 +178,6 @@ class Assistant:
                 progress: Callable[[int, int, str], None] | None = None) -> BuildReport:
         report = build_index(corpus_dir or self.corpus_dir, self.settings.index_dir, self.embedder,
                              full=full, progress=progress)
-        self.index = Index.load(self.settings.index_dir)
-        self._extractor = Extractor(self.index)
+        index = Index.load(self.settings.index_dir)
+        self._state = (index, Extractor(index))
         return report

@@ -113,3 +113,23 @@ def test_dev_questions_answered_from_right_source_or_abstained(real_assistant):
         for c in answer.citations:
             assert real_assistant.document(c.doc_id).text[c.start:c.end] == c.quote
     assert not failures, failures
+
+
+def test_rebuild_swaps_index_and_answers_from_new_article(tmp_path):
+    from qa import Assistant
+    from qa.build import build_index
+
+    from .conftest import copy_corpus
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    build_index(corpus, tmp_path / "idx", "fake")
+    assistant = Assistant.load(tmp_path / "idx", model="fake")
+    assistant.settings.corpus_dir = corpus
+    before = assistant.index
+    (corpus / "harbour.txt").write_text("Port news\n\nThe harbour of Klaipeda handled 47 grain ships in March.\n")
+    report = assistant.rebuild()
+    assert report.documents == 6 and assistant.index is not before
+    answer = assistant.ask("How many grain ships did the harbour of Klaipeda handle?")
+    assert not answer.abstained and answer.citations[0].doc_id == "harbour.txt"
+    assert assistant.document("harbour.txt").text[answer.citations[0].start:answer.citations[0].end] == \
+        answer.citations[0].quote
