@@ -75,10 +75,11 @@ class Extractor:
         near = sum(self.idf.get(t, self.default_idf) for t in q_tokens & window)
         return (1 - W_CONTEXT) * hit / total + W_CONTEXT * near / total
 
-    def _missing_names(self, names: list[str], row: int) -> int:
+    def _missing_names(self, names: list[str], doc_id: str) -> int:
         """Question names that the sentence's whole article never mentions. (Checking only the sentence's
         neighbours wrongly penalised paraphrase: "the Baltic trip" vs "Estonia, Latvia, and Lithuania".)"""
-        doc_id = self.index.sent_doc[row]
+        if not names:
+            return 0
         if doc_id not in self._articles:  # lower-cased once per article, not once per sentence
             doc = self.index.documents[doc_id]
             self._articles[doc_id] = (doc.title + " " + doc.text).lower()
@@ -91,7 +92,7 @@ class Extractor:
         q_tokens = set(lexical.tokenize(question))
         q_words = {w.lower() for w in re.findall(r"\w+", question)}
         names = question_names(question)
-        scored, seen = [], set()
+        scored, seen, missing = [], set(), {}
         for p_idx, rows in enumerate(rows_per_passage):
             for row in rows:
                 if row in seen:  # overlapping chunks share sentences
@@ -99,11 +100,14 @@ class Extractor:
                 seen.add(row)
                 dense = float(self.index.sentence_vectors[row] @ qvec)
                 lex = self._lex(q_tokens, row)
-                span = best_span(self.index.sentence_text(row), kind, q_words)
-                fit = span_fit(self.index.sentence_text(row), span, kind)
+                text = self.index.sentence_text(row)
+                span = best_span(text, kind, q_words)
+                fit = span_fit(text, span, kind)
                 score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx)
-                missing = self._missing_names(names, row)
-                scored.append(Scored(row, p_idx, score, dense, lex, fit, missing, span))
+                doc_id = self.index.sent_doc[row]
+                if doc_id not in missing:  # the same for every sentence of an article
+                    missing[doc_id] = self._missing_names(names, doc_id)
+                scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span))
         scored.sort(key=lambda s: (-s.score, s.row))
         return scored
 

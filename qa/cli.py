@@ -63,13 +63,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--host", default="127.0.0.1")
     c.add_argument("--port", type=int, default=7860)
     _add_llm(c)
-    e = sub.add_parser("eval", help="evaluate on labelled questions (JSONL or SQuAD 2.0 JSON)")
-    _add_common(e)
-    e.add_argument("file")
-    e.add_argument("--k", type=int, default=5)
-    e.add_argument("--fusion", choices=("weighted", "rrf"), default="weighted")
-    e.add_argument("--limit", type=int)
-    e.add_argument("--json", action="store_true")
+    from .evaluate import add_arguments  # the eval flags live beside the code that reads them
+
+    add_arguments(sub.add_parser("eval", help="evaluate on labelled questions (JSONL or SQuAD 2.0 JSON)"))
     return root
 
 
@@ -118,12 +114,9 @@ def cmd_chat(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluate import run_eval
+    from .evaluate import main as eval_main
 
-    report = run_eval(args.file, k=args.k, index_dir=args.index, model=args.model, fusion=args.fusion,
-                      limit=args.limit)
-    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else report.format())
-    return 0
+    return eval_main(args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -212,7 +212,7 @@ def run_eval(path, k: int = 5, index_dir=None, model=None, fusion: str = "weight
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("path", help="labelled questions: JSONL (dev format) or SQuAD 2.0 JSON")
+    parser.add_argument("path", metavar="FILE", help="labelled questions: JSONL (dev format) or SQuAD 2.0 JSON")
     parser.add_argument("--k", type=int, default=5, help="passages per answer (default 5)")
     parser.add_argument("--index", default=None, help="index directory (default: settings)")
     parser.add_argument("--model", default=None, help="embedding model (default: the index's)")
@@ -227,12 +227,9 @@ def main(args=None) -> int:
     if args is None or isinstance(args, (list, tuple)):
         args = add_arguments(argparse.ArgumentParser(prog="qa eval", description=__doc__.splitlines()[0]))\
             .parse_args(args)
-    path = Path(getattr(args, "path", None) or args.file)  # the lead's CLI names it `file`
-    report = run_eval(path, k=getattr(args, "k", 5), index_dir=getattr(args, "index", None),
-                      model=getattr(args, "model", None), fusion=getattr(args, "fusion", "weighted"),
-                      limit=getattr(args, "limit", None))
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if getattr(args, "json", False)
-          else report.format())
+    report = run_eval(Path(args.path), k=args.k, index_dir=args.index, model=args.model, fusion=args.fusion,
+                      limit=args.limit)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.format())
     return 0
 
 

@@ -1,8 +1,9 @@
 """Hybrid retrieval: BM25 and dense FAISS rankings fused, filtered, and near-duplicates grouped.
 
 Fusion mixes min-max-normalised dense and BM25 scores by default ("weighted"); reciprocal rank
-fusion ("rrf") is the alternative, and `qa eval --fusion` compares them. Passages that are near-copies of a higher-ranked passage
-from another article (syndication) are folded into it: the kept passage lists them in `also_in`.
+fusion ("rrf") is the alternative, and `qa eval --fusion` compares them. Passages that are
+near-copies of a higher-ranked passage from another article (syndication) are folded into it: the
+kept passage lists them in `also_in`.
 This module returns ranked passages; it does not pick sentences or write answers.
 """
 from __future__ import annotations
