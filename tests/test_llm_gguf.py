@@ -128,3 +128,18 @@ def test_a_broken_gguf_is_a_clear_error(tmp_path):
     bad.write_bytes(b"GGUF" + b"\0" * 64)
     with pytest.raises(LLMError, match="could not load the GGUF model"):
         list(GGUFBackend(bad).stream("hi", 4))
+
+
+def test_amx_builds_run_without_the_amx_kernels(monkeypatch, tmp_path):
+    """A self-built xllamacpp with AMX kernels crashed (SIGILL) here: qa turns them off, nothing else."""
+    import xllamacpp
+
+    from qa.llm.backends import _server_params
+
+    path = test_model_path(config.Settings().cache_dir)
+    info = "CPU : AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 | OPENMP = 1 | REPACK = 1 | "
+    monkeypatch.setattr(xllamacpp, "get_system_info", lambda: info)
+    assert _server_params(path, 2, 2048, 48).no_extra_bufts is True
+    monkeypatch.setattr(xllamacpp, "get_system_info", lambda: info.replace("AMX_INT8 = 1 | ", ""))
+    params = _server_params(path, 2, 2048, 48)
+    assert params.no_extra_bufts is False and params.cpuparams.n_threads == 2

@@ -88,7 +88,18 @@ def _server_params(path: Path, threads: int, ctx: int, max_tokens: int):
     p.api_keys = [secrets.token_urlsafe(24)]
     p.ui, p.endpoint_slots, p.endpoint_metrics, p.endpoint_props = False, False, False, False
     p.cache_ram_mib = 256  # the default host prompt cache may grow to 8 GiB
+    if _has_amx(xlc.get_system_info()):
+        # A build made for an AMX CPU (GGML_NATIVE on Sapphire Rapids and later) ran its AMX matrix
+        # kernels into SIGILL on this project's 2-core VM, killing the whole process (web chat
+        # included). Without the extra buffer types those kernels are never used; prompt speed
+        # measured the same (benchmarks/llm_speed.py), so safety costs nothing here.
+        p.no_extra_bufts = True
     return p
+
+
+def _has_amx(system_info: str) -> bool:
+    """True when llama.cpp says it was built with AMX kernels ("AMX_INT8 = 1" in its system info)."""
+    return "AMX_INT8 = 1" in system_info
 
 
 class GGUFBackend:
