@@ -234,7 +234,21 @@ def _speed_prompt(run: int) -> str:
     return build_prompt("How many Patriot missiles are Ukraine's allies procuring?", passages, "completion")
 
 
+def read_bandwidth(threads: int, mb: int = 256, repeats: int = 8) -> float:
+    """GB/s that `threads` threads reach summing their own `mb` MB arrays (numpy releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    arrays = [np.ones(mb * 1_000_000 // 8, dtype=np.int64) for _ in range(threads)]
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(np.sum, arrays))  # page in
+        t0 = time.perf_counter()
+        list(pool.map(lambda a: [a.sum() for _ in range(repeats)], arrays))
+        return threads * repeats * mb / 1000 / (time.perf_counter() - t0)
+
+
 def speed(threads: int, runs: int, max_tokens: int) -> None:
+    import xllamacpp
+
     from qa.llm.backends import GGUFBackend, test_model_path
 
     path = test_model_path(config.settings().cache_dir)
@@ -244,6 +258,9 @@ def speed(threads: int, runs: int, max_tokens: int) -> None:
     print(f"model {path.name} loaded in {time.perf_counter() - t0:.2f} s, threads={threads}, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load average before: {os.getloadavg()[0]:.2f} "
           "(other processes slow both figures)")
+    info = xllamacpp.get_system_info().removeprefix("CPU :")
+    features = [f.split("=")[0].strip() for f in info.split("|") if f.strip().endswith("1")]
+    print(f"llama.cpp build: {xllamacpp.__file__}\n  CPU features it was compiled for: {' '.join(features)}")
     ttfts, rates, prompt_rates = [], [], []
     for i in range(runs):
         text, start, first = _speed_prompt(i), time.perf_counter(), None
@@ -260,6 +277,13 @@ def speed(threads: int, runs: int, max_tokens: int) -> None:
           f"{statistics.median(rates):.1f} tok/s (best {max(rates):.1f}); prompt eval median "
           f"{statistics.median(prompt_rates):.0f} tok/s; load average after: {os.getloadavg()[0]:.2f}. "
           "Goal: TTFT <= 1 s, decode >= 40 tok/s.")
+    # Baseline in the same process: each decoded token reads every weight once (the 262k-token
+    # embedding doubles as the output layer), so memory bandwidth caps the decode rate.
+    gbps, weights_gb = read_bandwidth(threads), path.stat().st_size / 1e9
+    ceiling = gbps / weights_gb
+    print(f"memory-bound ceiling: {threads} threads read {gbps:.1f} GB/s (numpy, same process) / {weights_gb * 1000:.0f} "
+          f"MB of weights per token = {ceiling:.0f} tok/s; decode median reached {statistics.median(rates) / ceiling:.2f}× "
+          f"of it; 40 tok/s would need {40 / ceiling:.2f}×.")
 
 
 def citations(limit: int) -> None:
