@@ -26,6 +26,7 @@ SECOND_WITHIN = 0.93  # a second sentence is added when it scores this close to 
 CORROBORATE_COSINE = 0.72  # another article's sentence this close (and agreeing on the span) corroborates
 CORROBORATE_MAX = 3
 MISSING_NAME_PENALTY = 0.15  # "How many Patriots has Germany sent?" answered from an article with no Germany
+CONFLICT_PENALTY = 0.3  # the sentence names another owner for the asked role: it answers another question
 ABSTAIN_TEXT = "I could not find this in the articles."
 
 
@@ -39,6 +40,7 @@ class Scored:
     fit: float  # question-type fit, 0..1 (see span_fit)
     missing: int  # names in the question that the sentence's article never mentions
     span: tuple[int, int] | None  # short-answer offsets within the sentence text
+    conflict: bool = False  # it gives the asked-for role to another owner than the question's
 
 
 class Extractor:
@@ -91,7 +93,7 @@ class Extractor:
         kind = qtype.question_type(question)
         q_tokens = set(lexical.tokenize(question))
         q_words = {w.lower() for w in re.findall(r"\w+", question)}
-        names = question_names(question)
+        names, (roles, owners) = qtype.question_names(question), qtype.question_roles(question)
         scored, seen, missing = [], set(), {}
         for p_idx, rows in enumerate(rows_per_passage):
             for row in rows:
@@ -103,11 +105,15 @@ class Extractor:
                 text = self.index.sentence_text(row)
                 span = best_span(text, kind, q_words)
                 fit = span_fit(text, span, kind)
-                score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx)
+                # "Lithuania's Minister ..." does not answer "Who is Russia's defence minister?"
+                named = qtype.sentence_owners(text, roles) if owners else set()
+                conflict = bool(named) and not named & owners
+                score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx) \
+                    - (CONFLICT_PENALTY if conflict else 0.0)
                 doc_id = self.index.sent_doc[row]
                 if doc_id not in missing:  # the same for every sentence of an article
                     missing[doc_id] = self._missing_names(names, doc_id)
-                scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span))
+                scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span, conflict))
         scored.sort(key=lambda s: (-s.score, s.row))
         return scored
 
@@ -140,13 +146,6 @@ def best_span(sentence: str, kind: str, q_words: set[str]) -> tuple[int, int] | 
     return min(spans, key=cost)
 
 
-def question_names(question: str) -> list[str]:
-    """Lower-cased stems of the capitalised words inside a question ("Russia's" -> "russi"): the
-    entities an answer must be about. Five letters so "Russia"/"Russian" and "Nato"/"NATO" still meet."""
-    words = re.findall(r"[\w'’-]+", question)[1:]  # the first word is capitalised by position
-    return sorted({re.split(r"['’]", w)[0].lower()[:5] for w in words if w[:1].isupper() and len(w) > 2})
-
-
 def span_fit(sentence: str, span: tuple[int, int] | None, kind: str) -> float:
     """How well the sentence offers the kind of answer asked for (0..1; 0.5 when nothing is asked)."""
     if kind == qtype.OTHER:
@@ -161,7 +160,8 @@ def span_fit(sentence: str, span: tuple[int, int] | None, kind: str) -> float:
 def confidence(best: Scored) -> float:
     """What abstention compares with ABSTAIN_BELOW: similarity and overlap, plus the type fit
     (a "when" question whose best sentence holds no date is weak evidence)."""
-    return 0.5 * best.dense + 0.5 * best.lex + 0.1 * best.fit - MISSING_NAME_PENALTY * min(best.missing, 2)
+    return 0.5 * best.dense + 0.5 * best.lex + 0.1 * best.fit - MISSING_NAME_PENALTY * min(best.missing, 2) \
+        - (CONFLICT_PENALTY if best.conflict else 0.0)
 
 
 def citation(index: Index, n: int, row: int) -> Citation:

@@ -134,3 +134,52 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
+
+
+def question_names(question: str) -> list[str]:
+    """Lower-cased stems of the capitalised words inside a question ("Russia's" -> "russi"): the
+    entities an answer must be about. Five letters so "Russia"/"Russian" and "Nato"/"NATO" still meet."""
+    words = re.findall(r"[\w'’-]+", question)[1:]  # the first word is capitalised by position
+    return sorted({re.split(r"['’]", w)[0].lower()[:5] for w in words if w[:1].isupper() and len(w) > 2})
+
+
+
+_OWNER = r"([A-Z][\w-]+)"
+_POSSESSIVE = rf"(?<![\w'’-]){_OWNER}['’]s((?:\s+[a-z][\w-]*){{1,3}})"  # "Russia's defence minister"
+_OF = rf"\b([a-z][\w-]{{3,}}) of (?:the )?{_OWNER}"  # "the president of Estonia"
+
+
+_FUNCTION_WORDS = frozenset("the a an this that these those his her its their our my your he she it they we i "
+                            "in on at for with from by as but and or if when while after before".split())
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:5]  # "defence"/"defense", "Russia"/"Russian" meet
+
+
+def question_roles(question: str) -> tuple[set[str], set[str]]:
+    """(roles, owners) a question ties together: "Who is Russia's defence minister?" ->
+    ({"defen", "minis"}, {"russi"}). Roles are the lower-case words owned; both are stems."""
+    roles, owners = set(), set()
+    for m in re.finditer(_POSSESSIVE, question[1:]):  # the first word is capitalised by position
+        owners.add(_stem(m.group(1)))
+        roles |= {_stem(w) for w in m.group(2).split() if len(w) > 3}
+    for m in re.finditer(_OF, question):
+        roles.add(_stem(m.group(1)))
+        owners.add(_stem(m.group(2)))
+    return roles, owners
+
+
+def sentence_owners(sentence: str, roles: set[str]) -> set[str]:
+    """Stems of the names a sentence ties one of the roles to: "Lithuania's Minister of National
+    Defense", "Lithuanian Defense Minister" -> {"lithu", ...} for the role "minis"."""
+    found = set()
+    for m in re.finditer(rf"{_OWNER}(?:['’]s)?((?:\s+[\w-]+){{1,3}})", sentence):
+        if m.group(1).lower() in _FUNCTION_WORDS:  # "The minister said" names no owner
+            continue
+        if any(_stem(w) in roles and len(w) > 3 for w in m.group(2).split()):
+            found.add(_stem(m.group(1)))
+    for m in re.finditer(r"\b([\w-]{4,}) of (?:the )?" + _OWNER, sentence):
+        if _stem(m.group(1)) in roles:
+            found.add(_stem(m.group(2)))
+    return found
