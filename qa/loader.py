@@ -3,7 +3,8 @@
 What it does: walks the corpus recursively in sorted order (skipping dot-names silently and
 symlinks that resolve outside the corpus), rejects empty/binary/non-UTF-8/oversized/unsupported
 files with a short reason, reads .txt, .md (YAML front matter), .html (trafilatura) and
-.json/.jsonl records, finds title/date/source, and cleans the text with `qa.cleaning`.
+.json/.jsonl records, finds title/date/source (with `qa.metadata`), and cleans the text with
+`qa.cleaning`.
 
 What it does not do: chunk, embed, deduplicate near-identical articles, or touch the network.
 Segments map the clean text into the decoded file text (for HTML: into trafilatura's extracted
@@ -11,7 +12,6 @@ text, since markup has no verbatim mapping). `load_corpus` never lets one bad fi
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -19,22 +19,16 @@ import stat
 from pathlib import Path
 
 from qa import config
-from qa.cleaning import DATELINE, clean_text
+from qa.cleaning import clean_text
 from qa.errors import CorpusError
+from qa.metadata import LoadError, cap_title, dateline_date, front_matter, from_html, guess_title, iso_date
 from qa.types import Document, Skipped
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 TEXT_FIELDS = ("text", "body", "content", "article")
-TITLE_MAX = 150
 _BINARY_PROBE = 8192
 # Scrapers prepend " date 2024-01-10 " to the article body; it is metadata, not text.
 _DATE_PREFIX = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+", re.I)
-_ISO = re.compile(r"\s*(\d{4}-\d{2}-\d{2})")
-_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", re.S)
-
-
-class LoadError(ValueError):
-    """A whole file cannot be indexed; the message is the short reason shown to the user."""
 
 
 def load_corpus(corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES
@@ -144,99 +138,31 @@ def _load(path: Path, corpus_dir: Path, max_file_bytes: int) -> tuple[list[Docum
         return _load_records(text, rel, suffix)
     meta, body_start = {}, 0
     if suffix in (".html", ".htm"):
-        text, meta = _from_html(text)
+        text, meta = from_html(text)
     elif suffix in (".md", ".markdown"):
-        meta, body_start = _front_matter(text)
+        meta, body_start = front_matter(text)
     return [_make_doc(text, meta, rel, rel, body_start)], []
 
 
 def _make_doc(raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0) -> Document:
     """Clean `raw[offset:]` (offset skips front matter) and attach title/date/source."""
-    date = _iso_date(meta.get("date"))
+    date = iso_date(meta.get("date"))
     prefix = _DATE_PREFIX.match(raw, offset)
     if prefix:  # the scraped date prefix is removed from the text even when metadata has a date
-        date = date or _iso_date(prefix.group(1))
+        date = date or iso_date(prefix.group(1))
         offset = prefix.end()
     clean, segments = clean_text(raw[offset:])
     if not clean:
         raise LoadError("no text after cleaning")
     segments = tuple((cs, rs + offset, n) for cs, rs, n in segments)
-    date = date or _dateline_date(raw[offset:])
+    date = date or dateline_date(raw[offset:])
     source = next((str(meta[k]).strip() for k in ("url", "source", "link")
                    if isinstance(meta.get(k), str) and re.match(r"https?://\S+$", meta[k].strip())), rel)
     title = meta.get("title")
-    title = " ".join(title.split()) if isinstance(title, str) and title.strip() else _guess_title(clean)
-    return Document(doc_id=doc_id, title=_cap(title), date=date, source=source, text=clean,
+    title = " ".join(title.split()) if isinstance(title, str) and title.strip() else guess_title(clean)
+    return Document(doc_id=doc_id, title=cap_title(title), date=date, source=source, text=clean,
                     content_hash=hashlib.sha256(clean.encode("utf-8")).hexdigest(), path=rel,
                     segments=segments)
-
-
-def _guess_title(clean: str) -> str:
-    """A headline-sized line near the top, else the first line; section labels are too short."""
-    lines = [ln.strip().lstrip("#").strip() for ln in clean.splitlines() if ln.strip()]
-    for line in lines[:3]:
-        if len(line.split()) >= 4 and len(line) <= TITLE_MAX:
-            return line
-    return lines[0]
-
-
-def _cap(title: str) -> str:
-    if len(title) <= TITLE_MAX:
-        return title
-    return title[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(" ,;:-\u2013") + "\u2026"
-
-
-def _iso_date(value) -> str | None:
-    """ISO YYYY-MM-DD from a date/datetime or a date-like string; None if it isn't a full date."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    if not isinstance(value, str) or not value.strip():
-        return None
-    if iso := _ISO.match(value):
-        try:
-            return dt.date.fromisoformat(iso.group(1)).isoformat()
-        except ValueError:  # "2024-13-45" is not a date
-            return None
-    import dateparser  # slow import (~0.5 s); only needed for non-ISO dates
-
-    # REQUIRE_PARTS stops "Aug 14" from silently borrowing the current year.
-    parsed = dateparser.parse(value, languages=["en"],
-                              settings={"REQUIRE_PARTS": ["day", "month", "year"]})
-    return parsed.date().isoformat() if parsed else None
-
-
-def _dateline_date(text: str, lines: int = 5) -> str | None:
-    """The date of a bare dateline ("Aug 14, 2024 - 07:36") among the first few lines."""
-    for line in [" ".join(ln.split()) for ln in text.splitlines() if ln.strip()][:lines]:
-        if m := DATELINE.fullmatch(line):
-            return _iso_date(m.group("date"))
-    return None
-
-
-def _front_matter(text: str) -> tuple[dict, int]:
-    """(metadata, body offset); malformed or non-mapping front matter stays in the body text."""
-    m = _FRONT_MATTER.match(text)
-    if not m:
-        return {}, 0
-    import yaml
-
-    try:
-        meta = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
-        return {}, 0
-    # Offsets (not slicing) keep segments indexing the file's own text.
-    return (meta, m.end()) if isinstance(meta, dict) else ({}, 0)
-
-
-def _from_html(html: str) -> tuple[str, dict]:
-    import trafilatura
-
-    text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
-    if not text.strip():
-        raise LoadError("no text after cleaning")
-    meta = trafilatura.extract_metadata(html)
-    fields = {k: getattr(meta, k, None) for k in ("title", "date", "url")} if meta else {}
-    return text, fields
 
 
 def _load_records(text: str, rel: str, suffix: str) -> tuple[list[Document], list[Skipped]]:
