@@ -4,7 +4,8 @@ Each sentence of the top passages is scored by dense similarity to the question 
 sentence vectors: one encoder call per question), IDF-weighted recall of the question's words, and
 whether it holds a span of the type the question asks for (qa.qtype). The best sentence becomes the
 answer, quoted verbatim with its document offsets; a short answer span is cut from it where the
-question type allows. Weak evidence means abstaining. Sentences in other articles that say the same
+question type allows. A sentence that names another holder of the office asked about ("Lithuania's
+minister" for "Russia's defence minister") is ruled out. Weak evidence means abstaining. Sentences in other articles that say the same
 thing are cited as corroboration. It does not retrieve passages or generate text.
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ SECOND_WITHIN = 0.93  # a second sentence is added when it scores this close to 
 CORROBORATE_COSINE = 0.72  # another article's sentence this close (and agreeing on the span) corroborates
 CORROBORATE_MAX = 3
 MISSING_NAME_PENALTY = 0.15  # "How many Patriots has Germany sent?" answered from an article with no Germany
-CONFLICT_PENALTY = 0.3  # the sentence names another owner for the asked role: it answers another question
+CONFLICT_PENALTY = 1.0  # it names another holder of the asked-for office: it answers another question, never this one
 ABSTAIN_TEXT = "I could not find this in the articles."
 
 
@@ -94,6 +95,7 @@ class Extractor:
         q_tokens = set(lexical.tokenize(question))
         q_words = {w.lower() for w in re.findall(r"\w+", question)}
         names, (roles, owners) = qtype.question_names(question), qtype.question_roles(question)
+        offices = qtype.office_modifiers(question)
         scored, seen, missing = [], set(), {}
         for p_idx, rows in enumerate(rows_per_passage):
             for row in rows:
@@ -107,7 +109,7 @@ class Extractor:
                 fit = span_fit(text, span, kind)
                 # "Lithuania's Minister ..." does not answer "Who is Russia's defence minister?"
                 named = qtype.sentence_owners(text, roles) if owners else set()
-                conflict = bool(named) and not named & owners
+                conflict = bool(named) and not named & owners or qtype.other_office(text, offices)
                 score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx) \
                     - (CONFLICT_PENALTY if conflict else 0.0)
                 doc_id = self.index.sent_doc[row]

@@ -182,4 +182,32 @@ def sentence_owners(sentence: str, roles: set[str]) -> set[str]:
     for m in re.finditer(r"\b([\w-]{4,}) of (?:the )?" + _OWNER, sentence):
         if _stem(m.group(1)) in roles:
             found.add(_stem(m.group(2)))
-    return found
+    return found - roles  # "Foreign Minister Dmytro Kuleba": a modifier of the office, not its owner
+
+
+# Offices whose holders are asked about; a modifier before one names a different office
+# ("prime minister" is not "defence minister").
+_OFFICES = ("president|minister|secretary|chancellor|ambassador|spokesman|spokeswoman|commander|governor|mayor|"
+            "director|chairman|leader|chief|envoy")
+_OFFICE_MODIFIERS = rf"\b((?:[a-z][\w-]+\s+){{1,2}})({_OFFICES})\b"
+
+
+def office_modifiers(question: str) -> dict[str, set[str]]:
+    """{office: modifier stems} from a question: "Who is the prime minister?" -> {"minister": {"prime"}}."""
+    out: dict[str, set[str]] = {}
+    for m in re.finditer(_OFFICE_MODIFIERS, question.lower()):
+        mods = {_stem(w) for w in m.group(1).split() if len(w) > 3 and w not in _FUNCTION_WORDS}
+        if mods:
+            out.setdefault(m.group(2), set()).update(mods)
+    return out
+
+
+def other_office(sentence: str, modifiers: dict[str, set[str]]) -> bool:
+    """True when the sentence names an office asked about, but never with the question's modifier
+    ("Minister of National Defense" for "prime minister"): it is about someone else."""
+    words = [w.lower() for w in re.findall(r"[\w-]+", sentence)]
+    for office, mods in modifiers.items():
+        spots = [i for i, w in enumerate(words) if w == office]
+        if spots and not any(_stem(w) in mods for i in spots for w in words[max(0, i - 3):i + 4]):
+            return True
+    return False

@@ -72,9 +72,21 @@ def test_question_roles(question, roles, owners):
     ("Russian Defence Minister Sergei Shoigu met his Lithuanian counterpart.", {"russi"}),
     ("The minister spoke in Kyiv on Tuesday.", set()),  # a role with no owner named
     ("Lithuania's parliament approved a military aid plan.", set()),  # an owner of another thing
+    ("On Tuesday, Foreign Minister Dmytro Kuleba said so.", set()),  # a modifier of the office is no owner
 ])
 def test_sentence_owners_of_the_asked_role(sentence, owners):
-    assert qtype.sentence_owners(sentence, {"defen", "minis"}) == owners
+    assert qtype.sentence_owners(sentence, {"defen", "minis", "forei"}) == owners
+
+
+@pytest.mark.parametrize("question,sentence,other", [
+    ("Who is the prime minister of Lithuania?", "He met Lithuania’s Minister of National Defense, Laurynas Kasčiūnas.", True),
+    ("Who is Ukraine's foreign minister?", "On Tuesday, Foreign Minister Dmytro Kuleba said so.", False),
+    ("Who is Lithuania's defence minister?", "He met Lithuania’s Minister of National Defense, Laurynas Kasčiūnas.", False),
+    ("Who is the prime minister of Lithuania?", "Lithuania approved an aid plan.", False),  # no office named
+    ("Who is the president of Estonia?", "Estonian President Alar Karis spoke.", False),  # no modifier asked
+])
+def test_a_differently_qualified_office_is_another_office(question, sentence, other):
+    assert qtype.other_office(sentence, qtype.office_modifiers(question)) is other
 
 
 def test_citations_quote_the_document_verbatim(fake_assistant):
