@@ -1,6 +1,7 @@
 """Local-model benchmark: speed of the GGUF test model, support-threshold calibration, citation quality.
 
     python benchmarks/llm_speed.py speed      [--threads 2] [--runs 3]   # TTFT and decode tok/s, ~600-token prompt
+                                                                     # (QA_LLM_AMX=1: as --llm-amx runs it)
     python benchmarks/llm_speed.py calibrate  [--fake]                   # SUPPORT_THRESHOLD / LEX_WEIGHT grid
     python benchmarks/llm_speed.py citations  [--limit 46]               # verified LLM answers vs extractive ones
 
@@ -249,10 +250,16 @@ def read_bandwidth(threads: int, mb: int = 256, repeats: int = 8) -> float:
 def speed(threads: int, runs: int, max_tokens: int) -> None:
     import xllamacpp
 
-    from qa.llm.backends import GGUFBackend, test_model_path
+    from qa.llm.backends import GGUFBackend, _build_has_amx, test_model_path
 
-    path = test_model_path(config.settings().cache_dir)
-    backend = GGUFBackend(path, threads=threads, ctx=4096, max_tokens=max_tokens, timeout=600)
+    settings = config.settings()
+    path = test_model_path(settings.cache_dir)
+    amx = settings.llm_amx and _build_has_amx()  # QA_LLM_AMX=1: as `--llm-amx` would run it
+    if amx:
+        from qa.llm.repack import q8_copy
+
+        path = q8_copy(path, settings.cache_dir)
+    backend = GGUFBackend(path, threads=threads, ctx=4096, max_tokens=max_tokens, timeout=600, amx=amx)
     t0 = time.perf_counter()
     backend.load()
     print(f"model {path.name} loaded in {time.perf_counter() - t0:.2f} s, threads={threads}, "
@@ -260,7 +267,8 @@ def speed(threads: int, runs: int, max_tokens: int) -> None:
           "(other processes slow both figures)")
     info = xllamacpp.get_system_info().removeprefix("CPU :")
     features = [f.split("=")[0].strip() for f in info.split("|") if f.strip().endswith("1")]
-    print(f"llama.cpp build: {xllamacpp.__file__}\n  CPU features it was compiled for: {' '.join(features)}")
+    print(f"llama.cpp build: {xllamacpp.__file__}\n  CPU features it was compiled for: {' '.join(features)}; "
+          f"AMX kernels {'on (QA_LLM_AMX=1, Q8_0 copy of the model)' if amx else 'off'}")
     ttfts, rates, prompt_rates = [], [], []
     for i in range(runs):
         text, start, first = _speed_prompt(i), time.perf_counter(), None

@@ -16,7 +16,7 @@ from .errors import QAError
 def _settings(args) -> config.Settings:
     s = config.settings()
     for name in ("corpus", "index", "model", "llm_model", "llm_url", "llm_name", "llm_threads", "llm_ctx",
-                 "llm_max_tokens", "llm_timeout", "llm_prompt"):
+                 "llm_max_tokens", "llm_timeout", "llm_prompt", "llm_amx"):
         value = getattr(args, name, None)
         if value is not None:
             attr = {"corpus": "corpus_dir", "index": "index_dir"}.get(name, name)
@@ -42,6 +42,8 @@ def _add_llm(p: argparse.ArgumentParser) -> None:
     g.add_argument("--llm-timeout", dest="llm_timeout", type=float)
     g.add_argument("--llm-prompt", dest="llm_prompt", choices=("auto", "chat", "completion"),
                    help="prompt template: chat messages or plain completion (auto: by backend)")
+    g.add_argument("--llm-amx", dest="llm_amx", action="store_true", default=None,
+                   help="use the AMX kernels of a llama.cpp built with -fno-tree-dse (README, Speed)")
 
 
 def parser() -> argparse.ArgumentParser:

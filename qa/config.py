@@ -47,6 +47,8 @@ class Settings:
     llm_max_tokens: int = field(default_factory=lambda: int(_env("QA_LLM_MAX_TOKENS", "256")))
     llm_timeout: float = field(default_factory=lambda: float(_env("QA_LLM_TIMEOUT", "60")))
     llm_prompt: str = field(default_factory=lambda: _env("QA_LLM_PROMPT", "auto"))  # auto | chat | completion
+    # AMX matrix kernels of a self-built llama.cpp (README "Speed"); off: a GCC 12 build of them crashes
+    llm_amx: bool = field(default_factory=lambda: _env("QA_LLM_AMX", "0").lower() in ("1", "true", "yes", "on"))
     cache_dir: Path = field(default_factory=lambda: Path(_env("QA_CACHE", str(Path.home() / ".cache" / "qa"))))
 
 

@@ -143,3 +143,23 @@ def test_amx_builds_run_without_the_amx_kernels(monkeypatch, tmp_path):
     monkeypatch.setattr(xllamacpp, "get_system_info", lambda: info.replace("AMX_INT8 = 1 | ", ""))
     params = _server_params(path, 2, 2048, 48)
     assert params.no_extra_bufts is False and params.cpuparams.n_threads == 2
+    monkeypatch.setattr(xllamacpp, "get_system_info", lambda: info)
+    assert _server_params(path, 2, 2048, 48, amx=True).no_extra_bufts is False  # --llm-amx: the user's build is safe
+
+
+def test_q8_copy_of_the_test_model_answers_exactly_like_it(backend, tmp_path):
+    """The re-encoded copy for AMX holds the same weights: same greedy text from the same llama.cpp."""
+    import gguf
+
+    from qa.llm.repack import q8_copy
+
+    copy = q8_copy(backend.path, tmp_path)
+    assert copy != backend.path and q8_copy(backend.path, tmp_path) == copy  # made once, then reused
+    types = {t.tensor_type.name for t in gguf.GGUFReader(str(copy)).tensors}
+    assert "Q5_0" not in types and "Q8_0" in types
+    twin = GGUFBackend(copy, threads=2, ctx=2048, max_tokens=24, timeout=300)
+    try:
+        prompt = "The capital of Lithuania is"
+        assert "".join(twin.stream(prompt, 24)) == "".join(backend.stream(prompt, 24))
+    finally:
+        twin.close()

@@ -74,7 +74,7 @@ def _check_gguf(path: Path) -> None:
             raise LLMError(f"{path} is not a GGUF model file")
 
 
-def _server_params(path: Path, threads: int, ctx: int, max_tokens: int):
+def _server_params(path: Path, threads: int, ctx: int, max_tokens: int, amx: bool = False):
     import xllamacpp as xlc
 
     p = xlc.CommonParams()
@@ -88,11 +88,11 @@ def _server_params(path: Path, threads: int, ctx: int, max_tokens: int):
     p.api_keys = [secrets.token_urlsafe(24)]
     p.ui, p.endpoint_slots, p.endpoint_metrics, p.endpoint_props = False, False, False, False
     p.cache_ram_mib = 256  # the default host prompt cache may grow to 8 GiB
-    if _has_amx(xlc.get_system_info()):
-        # A build made for an AMX CPU (GGML_NATIVE on Sapphire Rapids and later) ran its AMX matrix
-        # kernels into SIGILL on this project's 2-core VM, killing the whole process (web chat
-        # included). Without the extra buffer types those kernels are never used; prompt speed
-        # measured the same (benchmarks/llm_speed.py), so safety costs nothing here.
+    if _has_amx(xlc.get_system_info()) and not amx:
+        # A build for an AMX CPU (GGML_NATIVE on Sapphire Rapids and later) made by GCC 12 drops the
+        # stores that fill the AMX tile configuration (dead-store elimination), so its kernels die
+        # with SIGILL and take the whole process (web chat included) with them. Without the extra
+        # buffer types they are never used. --llm-amx is for builds made with -fno-tree-dse -fno-dse.
         p.no_extra_bufts = True
     return p
 
@@ -106,8 +106,8 @@ class GGUFBackend:
     """A .gguf model run in-process by xllamacpp (llama.cpp); loaded on first use."""
 
     def __init__(self, path: Path | str, threads: int = 2, ctx: int = 4096, max_tokens: int = 256,
-                 timeout: float = 60.0, prompt_style: str = "completion"):
-        self.path = Path(path)
+                 timeout: float = 60.0, prompt_style: str = "completion", amx: bool = False):
+        self.path, self.amx = Path(path), amx
         self.threads, self.ctx, self.max_tokens, self.timeout = threads, ctx, max_tokens, timeout
         self.prompt_style = prompt_style
         self.name = f"gguf:{self.path.name}"
@@ -125,7 +125,7 @@ class GGUFBackend:
                     raise LLMError(f"xllamacpp is not installed; {INSTALL_HINT}") from None
                 try:
                     self._server = xllamacpp.Server(_server_params(self.path, self.threads, self.ctx,
-                                                                   self.max_tokens))
+                                                                   self.max_tokens, self.amx))
                 except RuntimeError as exc:
                     raise LLMError(f"could not load the GGUF model {self.path}: {exc}") from None
             return self._server
@@ -217,5 +217,18 @@ def make_backend(settings: config.Settings) -> LLMBackend | None:
         raise LLMError("--llm-threads must be at least 1")
     path = test_model_path(settings.cache_dir) if model == TEST_MODEL_ALIAS else Path(model).expanduser()
     _check_gguf(path)
+    amx = bool(getattr(settings, "llm_amx", False)) and _build_has_amx()
+    if amx:  # AMX kernels take Q8_0 but not Q5_0/Q4_0: use a copy with the same values as Q8_0
+        from .repack import q8_copy
+
+        path = q8_copy(path, settings.cache_dir)
     return GGUFBackend(path, settings.llm_threads, settings.llm_ctx, settings.llm_max_tokens,
-                       settings.llm_timeout, _style(settings, "completion"))
+                       settings.llm_timeout, _style(settings, "completion"), amx)
+
+
+def _build_has_amx() -> bool:
+    try:
+        import xllamacpp
+    except ImportError:
+        raise LLMError(f"xllamacpp is not installed; {INSTALL_HINT}") from None
+    return _has_amx(xllamacpp.get_system_info())
