@@ -163,3 +163,21 @@ def test_q8_copy_of_the_test_model_answers_exactly_like_it(backend, tmp_path):
         assert "".join(twin.stream(prompt, 24)) == "".join(backend.stream(prompt, 24))
     finally:
         twin.close()
+
+
+def test_llm_amx_uses_a_q8_copy_only_when_the_build_has_amx(monkeypatch):
+    import xllamacpp
+
+    import qa.llm.repack as repack
+
+    settings = config.Settings()
+    settings.llm_model, settings.llm_url, settings.llm_amx = TEST_MODEL_ALIAS, None, True
+    copies = []
+    monkeypatch.setattr(repack, "q8_copy", lambda path, cache: copies.append(path) or path.with_suffix(".q8.gguf"))
+    monkeypatch.setattr("qa.llm.backends._check_gguf", lambda path: None)
+    monkeypatch.setattr(xllamacpp, "get_system_info", lambda: "CPU : AVX2 = 1 | OPENMP = 1 | ")
+    plain = make_backend(settings)
+    assert not plain.amx and plain.path.name == "gemma-3-270m-q4_k_m.gguf" and not copies
+    monkeypatch.setattr(xllamacpp, "get_system_info", lambda: "CPU : AVX512 = 1 | AMX_INT8 = 1 | ")
+    fast = make_backend(settings)
+    assert fast.amx and fast.path.name.endswith(".q8.gguf") and copies == [plain.path]
