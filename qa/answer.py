@@ -5,8 +5,9 @@ sentence vectors: one encoder call per question), IDF-weighted recall of the que
 whether it holds a span of the type the question asks for (qa.qtype). The best sentence becomes the
 answer, quoted verbatim with its document offsets; a short answer span is cut from it where the
 question type allows. A sentence that names another holder of the office asked about ("Lithuania's
-minister" for "Russia's defence minister") is ruled out. Weak evidence means abstaining. Sentences in other articles that say the same
-thing are cited as corroboration. It does not retrieve passages or generate text.
+minister" for "Russia's defence minister") is ruled out. Weak evidence means abstaining. Sentences
+in other articles that say the same thing are cited as corroboration. It does not retrieve passages
+or generate text.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ class Scored:
     fit: float  # question-type fit, 0..1 (see span_fit)
     missing: int  # names in the question that the sentence's article never mentions
     span: tuple[int, int] | None  # short-answer offsets within the sentence text
-    conflict: bool = False  # it gives the asked-for role to another owner than the question's
+    conflict: bool = False  # it names another holder of the office asked about (qtype.sentence_owners/other_office)
 
 
 class Extractor:

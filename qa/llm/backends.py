@@ -119,10 +119,7 @@ class GGUFBackend:
         with self._lock:
             if self._server is None:
                 # OMP_WAIT_POLICY=PASSIVE is set by qa.config at import (it must precede torch's libgomp)
-                try:
-                    import xllamacpp
-                except ImportError:
-                    raise LLMError(f"xllamacpp is not installed; {INSTALL_HINT}") from None
+                xllamacpp = _xllamacpp()
                 try:
                     self._server = xllamacpp.Server(_server_params(self.path, self.threads, self.ctx,
                                                                    self.max_tokens, self.amx))
@@ -227,8 +224,12 @@ def make_backend(settings: config.Settings) -> LLMBackend | None:
 
 
 def _build_has_amx() -> bool:
+    return _has_amx(_xllamacpp().get_system_info())
+
+
+def _xllamacpp():
     try:
         import xllamacpp
     except ImportError:
         raise LLMError(f"xllamacpp is not installed; {INSTALL_HINT}") from None
-    return _has_amx(xllamacpp.get_system_info())
+    return xllamacpp
