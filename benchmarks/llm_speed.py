@@ -250,16 +250,14 @@ def read_bandwidth(threads: int, mb: int = 256, repeats: int = 8) -> float:
 def speed(threads: int, runs: int, max_tokens: int) -> None:
     import xllamacpp
 
-    from qa.llm.backends import GGUFBackend, _build_has_amx, test_model_path
+    from qa.llm.backends import TEST_MODEL_ALIAS, make_backend
 
+    # the same backend `--llm-model gemma3-270m` builds (QA_LLM_AMX=1: with `--llm-amx`'s Q8_0 copy)
     settings = config.settings()
-    path = test_model_path(settings.cache_dir)
-    amx = settings.llm_amx and _build_has_amx()  # QA_LLM_AMX=1: as `--llm-amx` would run it
-    if amx:
-        from qa.llm.repack import q8_copy
-
-        path = q8_copy(path, settings.cache_dir)
-    backend = GGUFBackend(path, threads=threads, ctx=4096, max_tokens=max_tokens, timeout=600, amx=amx)
+    settings.llm_model, settings.llm_url, settings.llm_prompt = TEST_MODEL_ALIAS, None, "completion"
+    settings.llm_threads, settings.llm_ctx, settings.llm_max_tokens, settings.llm_timeout = threads, 4096, max_tokens, 600
+    backend = make_backend(settings)
+    path, amx = backend.path, backend.amx
     t0 = time.perf_counter()
     backend.load()
     print(f"model {path.name} loaded in {time.perf_counter() - t0:.2f} s, threads={threads}, "

@@ -110,7 +110,7 @@ class Extractor:
                 fit = span_fit(text, span, kind)
                 # "Lithuania's Minister ..." does not answer "Who is Russia's defence minister?"
                 named = qtype.sentence_owners(text, roles) if owners else set()
-                conflict = bool(named) and not named & owners or qtype.other_office(text, offices)
+                conflict = (bool(named) and not named & owners) or qtype.other_office(text, offices)
                 score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx) \
                     - (CONFLICT_PENALTY if conflict else 0.0)
                 doc_id = self.index.sent_doc[row]

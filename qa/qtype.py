@@ -136,25 +136,22 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def question_names(question: str) -> list[str]:
-    """Lower-cased stems of the capitalised words inside a question ("Russia's" -> "russi"): the
-    entities an answer must be about. Five letters so "Russia"/"Russian" and "Nato"/"NATO" still meet."""
-    words = re.findall(r"[\w'’-]+", question)[1:]  # the first word is capitalised by position
-    return sorted({re.split(r"['’]", w)[0].lower()[:5] for w in words if w[:1].isupper() and len(w) > 2})
-
-
-
 _OWNER = r"([A-Z][\w-]+)"
 _POSSESSIVE = rf"(?<![\w'’-]){_OWNER}['’]s((?:\s+[a-z][\w-]*){{1,3}})"  # "Russia's defence minister"
 _OF = rf"\b([a-z][\w-]{{3,}}) of (?:the )?{_OWNER}"  # "the president of Estonia"
-
-
 _FUNCTION_WORDS = frozenset("the a an this that these those his her its their our my your he she it they we i "
                             "in on at for with from by as but and or if when while after before".split())
 
 
 def _stem(word: str) -> str:
-    return word.lower()[:5]  # "defence"/"defense", "Russia"/"Russian" meet
+    return word.lower()[:5]  # "defence"/"defense", "Russia"/"Russian", "Nato"/"NATO" meet
+
+
+def question_names(question: str) -> list[str]:
+    """Stems of the capitalised words inside a question ("Russia's" -> "russi"): the entities an
+    answer must be about."""
+    words = re.findall(r"[\w'’-]+", question)[1:]  # the first word is capitalised by position
+    return sorted({_stem(re.split(r"['’]", w)[0]) for w in words if w[:1].isupper() and len(w) > 2})
 
 
 def question_roles(question: str) -> tuple[set[str], set[str]]:
@@ -205,6 +202,8 @@ def office_modifiers(question: str) -> dict[str, set[str]]:
 def other_office(sentence: str, modifiers: dict[str, set[str]]) -> bool:
     """True when the sentence names an office asked about, but never with the question's modifier
     ("Minister of National Defense" for "prime minister"): it is about someone else."""
+    if not modifiers:  # the usual case: nothing to compare, no need to split the sentence
+        return False
     words = [w.lower() for w in re.findall(r"[\w-]+", sentence)]
     for office, mods in modifiers.items():
         spots = [i for i, w in enumerate(words) if w == office]
