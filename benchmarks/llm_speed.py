@@ -1,7 +1,7 @@
 """Local-model benchmark: speed of the GGUF test model, support-threshold calibration, citation quality.
 
     python benchmarks/llm_speed.py speed      [--threads 2] [--runs 3]   # TTFT and decode tok/s, ~600-token prompt
-                                                                     # (QA_LLM_AMX=1: as --llm-amx runs it)
+                                                                     # (AMX as qa decides: QA_LLM_AMX=auto|on|off)
     python benchmarks/llm_speed.py calibrate  [--fake]                   # SUPPORT_THRESHOLD / LEX_WEIGHT grid
     python benchmarks/llm_speed.py citations  [--limit 46]               # verified LLM answers vs extractive ones
 
@@ -252,21 +252,21 @@ def speed(threads: int, runs: int, max_tokens: int) -> None:
 
     from qa.llm.backends import TEST_MODEL_ALIAS, make_backend
 
-    # the same backend `--llm-model gemma3-270m` builds (QA_LLM_AMX=1: with `--llm-amx`'s Q8_0 copy)
+    # the same backend `--llm-model gemma3-270m` builds (AMX kernels and their Q8_0 copy as QA_LLM_AMX says)
     settings = config.settings()
     settings.llm_model, settings.llm_url, settings.llm_prompt = TEST_MODEL_ALIAS, None, "completion"
     settings.llm_threads, settings.llm_ctx, settings.llm_max_tokens, settings.llm_timeout = threads, 4096, max_tokens, 600
     backend = make_backend(settings)
     path, amx = backend.path, backend.amx
     t0 = time.perf_counter()
-    backend.load()
-    print(f"model {path.name} loaded in {time.perf_counter() - t0:.2f} s, threads={threads}, "
+    backend.warm()  # as `chat` does at start: load, and evaluate the prompt's fixed start once
+    print(f"model {path.name} loaded and warmed up in {time.perf_counter() - t0:.2f} s, threads={threads}, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load average before: {os.getloadavg()[0]:.2f} "
           "(other processes slow both figures)")
     info = xllamacpp.get_system_info().removeprefix("CPU :")
     features = [f.split("=")[0].strip() for f in info.split("|") if f.strip().endswith("1")]
     print(f"llama.cpp build: {xllamacpp.__file__}\n  CPU features it was compiled for: {' '.join(features)}; "
-          f"AMX kernels {'on (QA_LLM_AMX=1, Q8_0 copy of the model)' if amx else 'off'}")
+          f"AMX kernels {'on (Q8_0 copy of the model)' if amx else 'off'} (QA_LLM_AMX={settings.llm_amx})")
     ttfts, rates, prompt_rates = [], [], []
     for i in range(runs):
         text, start, first = _speed_prompt(i), time.perf_counter(), None

@@ -6,6 +6,7 @@ index was built with. The CLI and the web app are thin layers over this class; i
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -43,6 +44,7 @@ class Assistant:
             index.check_embedder(model)  # an Embedder object must match the index's vectors too
             self._embedder = model
         self._llm = None
+        self._llm_lock = threading.Lock()
         self.fusion = retrieve.DEFAULT_FUSION  # or "rrf"; `qa eval --fusion` compares them
         self.abstain_below = ABSTAIN_BELOW  # `qa eval` lowers it to see every answer's confidence
 
@@ -157,13 +159,28 @@ class Assistant:
     def _llm_answer(self, question, passages, index, extractive, on_token) -> Answer:
         if not self.llm_available:
             raise LLMError("no local model configured. " + self.llm_hint())
-        from .llm.backends import make_backend
         from .llm.grounded import llm_answer
 
-        if self._llm is None:
-            self._llm = make_backend(self.settings)
-        return llm_answer(question, passages, index.documents, self._llm, self.embedder.encode,
+        return llm_answer(question, passages, index.documents, self.llm_backend(), self.embedder.encode,
                           extractive, on_token=on_token, max_tokens=self.settings.llm_max_tokens)
+
+    def llm_backend(self):
+        """The configured local model's backend, made once even when questions arrive together."""
+        if not self.llm_available:
+            raise LLMError("no local model configured. " + self.llm_hint())
+        with self._llm_lock:
+            if self._llm is None:
+                from .llm.backends import make_backend
+
+                self._llm = make_backend(self.settings)
+            return self._llm
+
+    def warm_llm(self) -> None:
+        """Make the backend and load its model now (the chat does this at start, in the background),
+        so the first question does not wait for the load; LLMError when the model is unusable."""
+        backend = self.llm_backend()
+        if hasattr(backend, "warm"):
+            backend.warm()
 
     def documents(self) -> list[dict]:
         per_doc = self.index.manifest["documents"]

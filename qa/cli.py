@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
+import time
 from pathlib import Path
 
 from . import config
@@ -42,8 +44,11 @@ def _add_llm(p: argparse.ArgumentParser) -> None:
     g.add_argument("--llm-timeout", dest="llm_timeout", type=float)
     g.add_argument("--llm-prompt", dest="llm_prompt", choices=("auto", "chat", "completion"),
                    help="prompt template: chat messages or plain completion (auto: by backend)")
-    g.add_argument("--llm-amx", dest="llm_amx", action="store_true", default=None,
-                   help="use the AMX kernels of a llama.cpp built with -fno-tree-dse (README, Speed)")
+    amx = g.add_mutually_exclusive_group()
+    amx.add_argument("--llm-amx", dest="llm_amx", action="store_const", const="on", default=None,
+                     help="use the AMX kernels of a self-built llama.cpp without the one-time check (README, Speed)")
+    amx.add_argument("--no-llm-amx", dest="llm_amx", action="store_const", const="off",
+                     help="never use AMX kernels (default: use them if a one-time check passes)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -111,8 +116,20 @@ def cmd_chat(args) -> int:
     s = _settings(args)
     print("Loading the index (building it first if missing)...", file=sys.stderr)
     assistant = Assistant.load(settings=s, model=args.model, build_if_missing=True)  # tqdm shows progress
+    if assistant.llm_available:  # load the local model while the web server starts
+        threading.Thread(target=_warm_llm, args=(assistant,), name="qa-llm-warm", daemon=True).start()
     launch(assistant, host=args.host, port=args.port, share=False)
     return 0
+
+
+def _warm_llm(assistant) -> None:
+    start = time.perf_counter()
+    try:
+        assistant.warm_llm()
+    except QAError as exc:  # the chat still answers extractively; an llm question repeats this error
+        print(f"warning: the local model is not usable: {exc}", file=sys.stderr)
+        return
+    print(f"Local model ready ({time.perf_counter() - start:.1f} s).", file=sys.stderr)
 
 
 def cmd_eval(args) -> int:

@@ -33,6 +33,12 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _switch(value: str) -> str:
+    """auto | on | off, accepting 1/0, true/false and yes/no; anything else is kept for the caller to refuse."""
+    v = value.strip().lower()
+    return {"1": "on", "true": "on", "yes": "on", "0": "off", "false": "off", "no": "off"}.get(v, v)
+
+
 @dataclass
 class Settings:
     corpus_dir: Path = field(default_factory=lambda: Path(_env("QA_CORPUS", str(REPO_ROOT / "corpus"))))
@@ -47,8 +53,9 @@ class Settings:
     llm_max_tokens: int = field(default_factory=lambda: int(_env("QA_LLM_MAX_TOKENS", "256")))
     llm_timeout: float = field(default_factory=lambda: float(_env("QA_LLM_TIMEOUT", "60")))
     llm_prompt: str = field(default_factory=lambda: _env("QA_LLM_PROMPT", "auto"))  # auto | chat | completion
-    # AMX matrix kernels of a self-built llama.cpp (README "Speed"); off: a GCC 12 build of them crashes
-    llm_amx: bool = field(default_factory=lambda: _env("QA_LLM_AMX", "0").lower() in ("1", "true", "yes", "on"))
+    # AMX matrix kernels of a self-built llama.cpp (README "Speed"): auto (after a one-time check in a
+    # child process: a GCC 12 build of them crashes), on or off
+    llm_amx: str = field(default_factory=lambda: _switch(_env("QA_LLM_AMX", "auto")))
     cache_dir: Path = field(default_factory=lambda: Path(_env("QA_CACHE", str(Path.home() / ".cache" / "qa"))))
 
 

@@ -54,3 +54,35 @@ def test_build_command_prints_summary(tmp_path):
     out = run("build", "--index", str(tmp_path / "i"), "--model", "fake")
     assert out.returncode == 0, out.stderr
     assert "Indexed 5 documents" in out.stdout
+
+
+def test_chat_warms_the_local_model_once_and_reports_a_bad_one(fake_index, capsys, monkeypatch):
+    """`chat` loads the local model in the background at start; a bad model is one warning line (the
+    chat still answers extractively), and concurrent first questions make a single backend."""
+    import threading
+    import time
+
+    import qa.llm.backends as backends
+    from qa import Assistant, config
+    from qa.cli import _warm_llm
+
+    settings = config.Settings()
+    settings.llm_model, settings.llm_url = "/nonexistent/model.gguf", None
+    assistant = Assistant.load(fake_index, model="fake", settings=settings)
+    _warm_llm(assistant)
+    assert capsys.readouterr().err == ("warning: the local model is not usable: no GGUF model file at "
+                                       "/nonexistent/model.gguf\n")
+    calls = []
+
+    class Loaded:
+        def warm(self):
+            calls.append("warm")
+
+    monkeypatch.setattr(backends, "make_backend", lambda s: calls.append("make") or time.sleep(0.05) or Loaded())
+    threads = [threading.Thread(target=assistant.llm_backend) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _warm_llm(assistant)
+    assert calls == ["make", "warm"] and "Local model ready" in capsys.readouterr().err

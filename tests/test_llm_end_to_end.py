@@ -50,3 +50,17 @@ def test_web_chat_streams_llm_mode(llm_assistant):
     messages, sources, turns, _ = updates[-1]
     assert turns[-1]["answer"].citations and "<mark" in sources
     assert "<script" not in str(messages)
+
+
+def test_warming_up_lets_the_first_question_reuse_the_prompt_start(real_index):
+    """What `chat` does at start: load the model and evaluate the fixed start of the prompt, which
+    llama.cpp's cache then serves to the first question instead of evaluating it again."""
+    settings = config.Settings()
+    settings.llm_model, settings.llm_url, settings.llm_max_tokens, settings.llm_timeout = "gemma3-270m", None, 8, 300
+    assistant = Assistant.load(real_index, settings=settings)
+    assistant.warm_llm()
+    backend = assistant.llm_backend()
+    assert backend._server is not None  # loaded before any question
+    assistant.ask(QUESTION, mode="llm")
+    assert backend.last_timings["cache_n"] > 100  # the instructions and the worked example
+    backend.close()

@@ -165,19 +165,50 @@ def test_q8_copy_of_the_test_model_answers_exactly_like_it(backend, tmp_path):
         twin.close()
 
 
-def test_llm_amx_uses_a_q8_copy_only_when_the_build_has_amx(monkeypatch):
+def test_amx_is_used_only_on_a_build_with_amx_and_after_a_passed_check(monkeypatch):
+    """auto (default): a build with AMX kernels uses them, on a Q8_0 copy, only if the check passed;
+    --llm-amx (on) skips the check; --no-llm-amx (off) and builds without AMX never copy or check."""
     import xllamacpp
 
+    import qa.llm.amx as amx
     import qa.llm.repack as repack
 
     settings = config.Settings()
-    settings.llm_model, settings.llm_url, settings.llm_amx = TEST_MODEL_ALIAS, None, True
-    copies = []
+    settings.llm_model, settings.llm_url = TEST_MODEL_ALIAS, None
+    copies, checks, verdict = [], [], {"safe": False}
     monkeypatch.setattr(repack, "q8_copy", lambda path, cache: copies.append(path) or path.with_suffix(".q8.gguf"))
+    monkeypatch.setattr(amx, "amx_safe", lambda path, cache, threads, notify: checks.append(path) or verdict["safe"])
     monkeypatch.setattr("qa.llm.backends._check_gguf", lambda path: None)
     monkeypatch.setattr(xllamacpp, "get_system_info", lambda: "CPU : AVX2 = 1 | OPENMP = 1 | ")
-    plain = make_backend(settings)
-    assert not plain.amx and plain.path.name == "gemma-3-270m-q4_k_m.gguf" and not copies
+    for mode in ("auto", "on", "off"):
+        settings.llm_amx = mode
+        plain = make_backend(settings)
+        assert not plain.amx and plain.path.name == "gemma-3-270m-q4_k_m.gguf" and not copies and not checks
     monkeypatch.setattr(xllamacpp, "get_system_info", lambda: "CPU : AVX512 = 1 | AMX_INT8 = 1 | ")
+    settings.llm_amx = "auto"
+    refused = make_backend(settings)  # the check failed: the original model, AMX kernels off
+    assert not refused.amx and refused.path == plain.path and len(checks) == 1
+    verdict["safe"] = True
     fast = make_backend(settings)
-    assert fast.amx and fast.path.name.endswith(".q8.gguf") and copies == [plain.path]
+    assert fast.amx and fast.path.name.endswith(".q8.gguf") and checks[-1] == fast.path
+    settings.llm_amx = "on"
+    assert make_backend(settings).amx and len(checks) == 2  # forced: no check
+    settings.llm_amx = "off"
+    assert not make_backend(settings).amx and len(checks) == 2
+    settings.llm_amx = "maybe"
+    with pytest.raises(LLMError, match="use auto, on or off"):
+        make_backend(settings)
+
+
+def test_the_amx_check_runs_the_model_in_a_child_and_caches_its_verdict(backend, tmp_path):
+    """The real child process, on whatever llama.cpp is installed: it loads the model twice, and the
+    two next-token distributions must agree; the verdict is cached per build and model."""
+    import qa.llm.amx as amx
+
+    safe, why = amx.probe(backend.path, 2)
+    assert safe, why  # without AMX kernels (the prebuilt wheel) both runs are the same computation
+    assert why.startswith("8 of the 8 likeliest next tokens shared")
+    notes = []
+    assert amx.amx_safe(backend.path, tmp_path, 2, notes.append) is True
+    assert amx.amx_safe(backend.path, tmp_path, 2, notes.append) is True and len(notes) == 2  # cached: no second check
+    assert (tmp_path / amx.VERDICTS).is_file()

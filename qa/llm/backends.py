@@ -21,6 +21,7 @@ from typing import Iterator, Protocol
 
 from .. import config
 from ..errors import LLMError
+from .amx import choose, has_amx
 from .http import HTTPBackend, _chunk_error, _chunk_text
 
 TEST_MODEL_ALIAS = "gemma3-270m"  # --llm-model gemma3-270m: the packaged test model (plumbing, not quality)
@@ -88,18 +89,13 @@ def _server_params(path: Path, threads: int, ctx: int, max_tokens: int, amx: boo
     p.api_keys = [secrets.token_urlsafe(24)]
     p.ui, p.endpoint_slots, p.endpoint_metrics, p.endpoint_props = False, False, False, False
     p.cache_ram_mib = 256  # the default host prompt cache may grow to 8 GiB
-    if _has_amx(xlc.get_system_info()) and not amx:
+    if has_amx(xlc.get_system_info()) and not amx:
         # A build for an AMX CPU (GGML_NATIVE on Sapphire Rapids and later) made by GCC 12 drops the
         # stores that fill the AMX tile configuration (dead-store elimination), so its kernels die
         # with SIGILL and take the whole process (web chat included) with them. Without the extra
-        # buffer types they are never used. --llm-amx is for builds made with -fno-tree-dse -fno-dse.
+        # buffer types they are never used: only a build that passed qa.llm.amx's check (or --llm-amx) has them.
         p.no_extra_bufts = True
     return p
-
-
-def _has_amx(system_info: str) -> bool:
-    """True when llama.cpp says it was built with AMX kernels ("AMX_INT8 = 1" in its system info)."""
-    return "AMX_INT8 = 1" in system_info
 
 
 class GGUFBackend:
@@ -126,6 +122,17 @@ class GGUFBackend:
                 except RuntimeError as exc:
                     raise LLMError(f"could not load the GGUF model {self.path}: {exc}") from None
             return self._server
+
+    def warm(self) -> None:
+        """Load the model and evaluate the fixed start of every completion prompt, which llama.cpp then
+        reuses from its cache: a chat's first question waits for neither (an instruct model's chat
+        template puts the passages elsewhere, so it is only loaded)."""
+        self.load()
+        if self.prompt_style == "completion":
+            from .prompt import completion_prefix
+
+            for _ in self.stream(completion_prefix(), 1):
+                pass
 
     def close(self) -> None:
         with self._lock:
@@ -214,17 +221,9 @@ def make_backend(settings: config.Settings) -> LLMBackend | None:
         raise LLMError("--llm-threads must be at least 1")
     path = test_model_path(settings.cache_dir) if model == TEST_MODEL_ALIAS else Path(model).expanduser()
     _check_gguf(path)
-    amx = bool(getattr(settings, "llm_amx", False)) and _build_has_amx()
-    if amx:  # AMX kernels take Q8_0 but not Q5_0/Q4_0: use a copy with the same values as Q8_0
-        from .repack import q8_copy
-
-        path = q8_copy(path, settings.cache_dir)
+    amx, path = choose(settings, path)
     return GGUFBackend(path, settings.llm_threads, settings.llm_ctx, settings.llm_max_tokens,
                        settings.llm_timeout, _style(settings, "completion"), amx)
-
-
-def _build_has_amx() -> bool:
-    return _has_amx(_xllamacpp().get_system_info())
 
 
 def _xllamacpp():

@@ -69,10 +69,14 @@ def format_passages(passages: list[Passage], max_chars: int | None = None) -> st
     return "\n\n".join(blocks)
 
 
+def completion_prefix() -> str:
+    """The part of every completion prompt before the passages (a backend can evaluate it ahead)."""
+    return f"{INSTRUCTIONS}\n\nExample:\n{EXAMPLE}\n\nPassages:\n\n"
+
+
 def completion_prompt(question: str, passages: list[Passage], max_chars: int | None = None) -> str:
     """Plain-text prompt for base models; the model continues after the final "Answer:"."""
-    return (f"{INSTRUCTIONS}\n\nExample:\n{EXAMPLE}\n\nPassages:\n\n"
-            f"{format_passages(passages, max_chars)}\n\n"
+    return (f"{completion_prefix()}{format_passages(passages, max_chars)}\n\n"
             f"Question: {_one_line(question)}\nAnswer:")
 
 
