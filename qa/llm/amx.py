@@ -31,8 +31,8 @@ MIN_SHARED = 6  # of the TOP likeliest without AMX, at least this many among the
 MAX_SHIFT = 1.0
 PROBE_TIMEOUT = 180.0  # seconds for the child: two model loads and two prompt evaluations
 VERDICTS = "amx-check.json"
-# Long enough (well over 32 tokens) that prompt evaluation goes through the AMX tile kernels, which
-# are where a miscompiled build crashes; short replies alone use the vector kernels.
+# About 110 tokens, evaluated as one batch: that runs the AMX tile kernels (a build made without the
+# README's flags crashed on this very prompt), not only the vector kernels used one token at a time.
 PROBE_PROMPT = (
     "The following is a news report.\n\nLithuania will send ammunition, generators and armoured "
     "personnel carriers to Ukraine as part of a long-term military aid plan worth about 200 million "
@@ -74,10 +74,10 @@ def build_key(model: Path) -> str:
     """Identifies the installed llama.cpp library and the model file (a rebuild or a new model re-checks)."""
     import xllamacpp
 
-    parts = [getattr(xllamacpp, "__version__", "?"), f"{model.resolve()}|{model.stat().st_size}|{model.stat().st_mtime_ns}"]
-    for lib in sorted(Path(xllamacpp.__file__).parent.glob("*.so*")):
-        st = lib.stat()
-        parts.append(f"{lib.resolve()}|{st.st_size}|{st.st_mtime_ns}")
+    parts = [getattr(xllamacpp, "__version__", "?")]
+    for path in [model, *sorted(Path(xllamacpp.__file__).parent.glob("*.so*"))]:
+        st = path.stat()
+        parts.append(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
