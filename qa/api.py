@@ -157,8 +157,6 @@ class Assistant:
                 "(or set QA_LLM_MODEL / QA_LLM_URL).")
 
     def _llm_answer(self, question, passages, index, extractive, on_token) -> Answer:
-        if not self.llm_available:
-            raise LLMError("no local model configured. " + self.llm_hint())
         from .llm.grounded import llm_answer
 
         return llm_answer(question, passages, index.documents, self.llm_backend(), self.embedder.encode,

@@ -55,7 +55,7 @@ def choose(settings, path: Path) -> tuple[bool, Path]:
     from .backends import _xllamacpp
     from .repack import q8_copy
 
-    mode = getattr(settings, "llm_amx", "auto") or "auto"
+    mode = settings.llm_amx
     if mode not in ("auto", "on", "off"):
         raise LLMError(f"unknown AMX setting {mode!r} (QA_LLM_AMX); use auto, on or off")
     if mode == "off" or not has_amx(_xllamacpp().get_system_info()):

@@ -93,7 +93,8 @@ def _server_params(path: Path, threads: int, ctx: int, max_tokens: int, amx: boo
         # A build for an AMX CPU (GGML_NATIVE on Sapphire Rapids and later) made by GCC 12 drops the
         # stores that fill the AMX tile configuration (dead-store elimination), so its kernels die
         # with SIGILL and take the whole process (web chat included) with them. Without the extra
-        # buffer types they are never used: only a build that passed qa.llm.amx's check (or --llm-amx) has them.
+        # buffer types they are never used; qa.llm.amx.choose asks for them (amx=True) only after its
+        # check passed, or when --llm-amx forces it.
         p.no_extra_bufts = True
     return p
 
