@@ -7,7 +7,9 @@ Layout of an index directory:
     .build.lock              held by the one build allowed at a time
 A generation is written under a temporary name, fsynced, renamed, and only then named in CURRENT,
 so a crash mid-build leaves the previous generation serving. No pickle anywhere: JSON, JSONL, .npy
-(allow_pickle=False) and FAISS's own format. This module does not chunk, embed or search.
+(allow_pickle=False) and FAISS's own format. Two small helpers serve the other caches too: a file
+written beside its final name and renamed (`written_beside`), and a file's path/size/mtime stamp.
+This module does not chunk, embed or search.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +29,25 @@ from .errors import BuildLockedError, IndexCorruptError, IndexMissingError, Inde
 
 FORMAT_VERSION = 1
 KEEP_GENERATIONS = 2  # the live one and its predecessor
+
+
+@contextmanager
+def written_beside(target: Path):
+    """A temporary path beside `target` to write; renamed onto `target` when the block succeeds and
+    removed in any case, so an interrupted or concurrent writer never leaves a torn file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def file_stamp(path: Path) -> str:
+    """Resolved path, size and modification time: changes when the file is replaced or rewritten."""
+    st = path.stat()
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
 
 
 def _fsync_dir(path: Path) -> None:

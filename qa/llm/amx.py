@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from ..errors import LLMError
+from ..store import file_stamp, written_beside
 
 TOP = 8  # the likeliest next tokens compared
 MIN_SHARED = 6  # of the TOP likeliest without AMX, at least this many among the TOP with it
@@ -74,10 +75,8 @@ def build_key(model: Path) -> str:
     """Identifies the installed llama.cpp library and the model file (a rebuild or a new model re-checks)."""
     import xllamacpp
 
-    parts = [getattr(xllamacpp, "__version__", "?")]
-    for path in [model, *sorted(Path(xllamacpp.__file__).parent.glob("*.so*"))]:
-        st = path.stat()
-        parts.append(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}")
+    libraries = sorted(Path(xllamacpp.__file__).parent.glob("*.so*"))
+    parts = [getattr(xllamacpp, "__version__", "?"), *(file_stamp(p) for p in [model, *libraries])]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
@@ -159,10 +158,8 @@ def _read(store: Path) -> dict:
 
 def _write(store: Path, verdicts: dict) -> None:
     try:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        partial = store.with_name(f"{store.name}.{os.getpid()}.part")
-        partial.write_text(json.dumps(verdicts, indent=1), encoding="utf-8")
-        os.replace(partial, store)
+        with written_beside(store) as partial:
+            partial.write_text(json.dumps(verdicts, indent=1), encoding="utf-8")
     except OSError:
         pass  # an unwritable cache only means checking again next time
 

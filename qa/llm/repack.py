@@ -10,12 +10,12 @@ leaves a torn model. It does not quantize from floats, and it never touches the 
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import LLMError
+from ..store import file_stamp, written_beside
 
 _Q5_0_BYTES, _Q4_0_BYTES = 22, 18  # per block of 32 weights: fp16 scale (+ 4 bytes of high bits) + nibbles
 
@@ -47,9 +47,8 @@ def q8_copy(path: Path, cache_dir: Path) -> Path:
     try:
         import gguf
     except ImportError:
-        raise LLMError("the gguf package is needed for --llm-amx: pip install -r requirements-llm.txt") from None
-    st = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:12]
+        raise LLMError("the gguf package is needed for AMX kernels: pip install -r requirements-llm.txt") from None
+    key = hashlib.sha256(file_stamp(path).encode()).hexdigest()[:12]
     target = Path(cache_dir) / "models" / f"{path.stem}.{key}.q8_0.gguf"
     if target.is_file():
         return target
@@ -58,13 +57,8 @@ def q8_copy(path: Path, cache_dir: Path) -> Path:
         convert = {gguf.GGMLQuantizationType.Q5_0: q5_0_as_q8_0, gguf.GGMLQuantizationType.Q4_0: q4_0_as_q8_0}
         if not any(t.tensor_type in convert for t in reader.tensors):
             return path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f"{target.name}.{os.getpid()}.part")
-        try:
+        with written_beside(target) as partial:
             _write(gguf, reader, convert, partial)
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
     except (OSError, ValueError) as exc:
         raise LLMError(f"could not re-encode {path.name} for AMX: {exc}") from None
     return target
