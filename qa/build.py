@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 import faiss
 import numpy as np
@@ -22,9 +21,9 @@ import numpy as np
 from . import chunking, lexical, store
 from .embedder import Embedder, load_embedder
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError
+from .progress import Progress, Stage
 from .types import Chunk, Document, Skipped
 
-Progress = Callable[[int, int, str], None]
 EMBED_BATCH = 64
 
 
@@ -106,16 +105,19 @@ class _Previous:
         return doc.doc_id in self.docs and self.docs[doc.doc_id]["content_hash"] == doc.content_hash
 
 
-def _chunk_all(documents, embedder, params, prev: _Previous) -> tuple[list[Chunk], list[tuple[str, int, int]]]:
+def _chunk_all(documents, embedder, params, prev: _Previous,
+               progress: Progress | None) -> tuple[list[Chunk], list[tuple[str, int, int]]]:
     chunks, sentences = [], []
-    for doc in documents:
-        doc_chunks = prev.chunks.get(doc.doc_id) if prev.same_doc(doc) else None
-        if doc_chunks is None:
-            doc_chunks = chunking.chunk_document(doc, embedder.count_tokens, params["max_tokens"],
-                                                 params["overlap"])
-        chunks.extend(doc_chunks)
-        spans = sorted({s for c in doc_chunks for s in c.sentences})
-        sentences.extend((doc.doc_id, s, e) for s, e in spans)
+    with Stage("Splitting into sentences and chunks", len(documents), progress, unit="doc") as stage:
+        for doc in documents:
+            doc_chunks = prev.chunks.get(doc.doc_id) if prev.same_doc(doc) else None
+            if doc_chunks is None:
+                doc_chunks = chunking.chunk_document(doc, embedder.count_tokens, params["max_tokens"],
+                                                     params["overlap"])
+            chunks.extend(doc_chunks)
+            spans = sorted({s for c in doc_chunks for s in c.sentences})
+            sentences.extend((doc.doc_id, s, e) for s, e in spans)
+            stage.advance()
     return chunks, sentences
 
 
@@ -148,16 +150,27 @@ def _embed(texts: list[str], embedder: Embedder, prev: _Previous, progress: Prog
     return out
 
 
-def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs) -> None:
-    store.write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents))
-    store.write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
-    store.write_jsonl(tmp / "sentences.jsonl", ({"doc_id": d, "start": s, "end": e} for d, s, e in sentences))
-    store.save_npy(tmp / "chunk_vectors.npy", chunk_vecs)
-    store.save_npy(tmp / "sentence_vectors.npy", sent_vecs)
-    index = faiss.IndexFlatIP(chunk_vecs.shape[1])
-    index.add(chunk_vecs)
-    faiss.write_index(index, str(tmp / "dense.faiss"))
-    lexical.save_bm25(lexical.build_bm25([c.text for c in chunks]), tmp / "bm25")
+def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progress: Progress | None) -> None:
+    steps = [
+        lambda: store.write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents)),
+        lambda: store.write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks)),
+        lambda: store.write_jsonl(tmp / "sentences.jsonl",
+                                  ({"doc_id": d, "start": s, "end": e} for d, s, e in sentences)),
+        lambda: store.save_npy(tmp / "chunk_vectors.npy", chunk_vecs),
+        lambda: store.save_npy(tmp / "sentence_vectors.npy", sent_vecs),
+        lambda: _write_dense(tmp / "dense.faiss", chunk_vecs),
+        lambda: lexical.save_bm25(lexical.build_bm25([c.text for c in chunks]), tmp / "bm25"),
+    ]
+    with Stage("Writing the index", len(steps), progress, unit="file") as stage:
+        for step in steps:
+            step()
+            stage.advance()
+
+
+def _write_dense(path: Path, vectors: np.ndarray) -> None:
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    faiss.write_index(index, str(path))
 
 
 def _manifest(documents, chunks, sentences, embedder, params) -> dict:
@@ -197,12 +210,12 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
             report.chunks, report.unchanged = sum(map(len, prev.chunks.values())), True
             report.generation, report.seconds = prev.manifest["generation"], time.perf_counter() - t0
             return report
-        chunks, sentences = _chunk_all(documents, embedder, params, prev)
+        chunks, sentences = _chunk_all(documents, embedder, params, prev, progress)
         texts = {d.doc_id: d.text for d in documents}
         chunk_vecs = _embed([c.text for c in chunks], embedder, prev, progress, report, "chunks")
         sent_vecs = _embed([texts[d][s:e] for d, s, e in sentences], embedder, prev, progress, report, "sentences")
         name, tmp = store.new_generation_dir(index_dir)
-        _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs)
+        _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress)
         store.commit_generation(index_dir, name, tmp, _manifest(documents, chunks, sentences, embedder, params))
     report.chunks, report.generation = len(chunks), name
     report.seconds = time.perf_counter() - t0
@@ -214,5 +227,5 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder | str | No
     """Load the corpus folder and build the index from it (see build_from_documents)."""
     from .loader import load_corpus
 
-    documents, skipped = load_corpus(Path(corpus_dir))
+    documents, skipped = load_corpus(Path(corpus_dir), progress=progress)
     return build_from_documents(documents, index_dir, embedder, full, progress, skipped)

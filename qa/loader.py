@@ -13,27 +13,27 @@ text, since markup has no verbatim mapping). `load_corpus` never lets one bad fi
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import stat
 from pathlib import Path
 
-from qa import config
+from qa import config, records
 from qa.cleaning import clean_text
 from qa.errors import CorpusError
 from qa.metadata import LoadError, cap_title, dateline_date, front_matter, from_html, guess_title, iso_date
+from qa.progress import Progress, Stage
 from qa.types import Document, Skipped
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
-TEXT_FIELDS = ("text", "body", "content", "article")
 _BINARY_PROBE = 8192
 # Scrapers prepend " date 2024-01-10 " to the article body; it is metadata, not text.
 _DATE_PREFIX = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+", re.I)
 
 
-def load_corpus(corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES
-                ) -> tuple[list[Document], list[Skipped]]:
-    """All indexable documents (sorted by doc_id) and every file or record that was skipped."""
+def load_corpus(corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES,
+                progress: Progress | None = None) -> tuple[list[Document], list[Skipped]]:
+    """All indexable documents (sorted by doc_id) and every file or record that was skipped.
+    `max_file_bytes` limits an article file, or each record of a .json/.jsonl export."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.exists():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
@@ -41,6 +41,22 @@ def load_corpus(corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES
         raise CorpusError(f"corpus path is not a directory: {corpus_dir}")
     docs: list[Document] = []
     skipped: list[Skipped] = []
+    todo = _files_to_read(corpus_dir, skipped)
+    with Stage("Reading articles", sum(size for _, size in todo), progress, unit="B") as stage:
+        for path, size in todo:
+            found, bad = _load_safely(path, corpus_dir, max_file_bytes, stage.advance)
+            stage.settle(size)  # files that were rejected unread still count as done
+            docs.extend(found)
+            skipped.extend(bad)
+    skipped.sort(key=lambda s: s.path)
+    if not docs:
+        raise CorpusError(f"no indexable documents in {corpus_dir}: {_describe(skipped)}")
+    return sorted(docs, key=lambda d: d.doc_id), skipped
+
+
+def _files_to_read(corpus_dir: Path, skipped: list[Skipped]) -> list[tuple[Path, int]]:
+    """(path, size) of each file to read, in order; symlink and duplicate problems go to `skipped`."""
+    todo: list[tuple[Path, int]] = []
     seen_real: dict[Path, str] = {}  # a file reached twice via symlinks is indexed once
     for path, problem in _walk(corpus_dir, corpus_dir.resolve(), set()):
         rel = path.relative_to(corpus_dir).as_posix()
@@ -51,12 +67,20 @@ def load_corpus(corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES
             skipped.append(Skipped(rel, problem))
             continue
         seen_real[real] = rel
-        found, bad = _load_safely(path, corpus_dir, max_file_bytes)
-        docs.extend(found)
-        skipped.extend(bad)
-    if not docs:
-        raise CorpusError(f"no indexable documents in {corpus_dir} ({len(skipped)} file(s) skipped)")
-    return sorted(docs, key=lambda d: d.doc_id), sorted(skipped, key=lambda s: s.path)
+        try:
+            todo.append((path, path.stat().st_size))
+        except OSError:
+            todo.append((path, 0))  # reading it reports why
+    return todo
+
+
+def _describe(skipped: list[Skipped], most: int = 10) -> str:
+    """One line naming each skipped file and why (the first `most`), for the nothing-to-index error."""
+    if not skipped:
+        return "the folder holds no files"
+    listed = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:most])
+    more = f"; and {len(skipped) - most} more" if len(skipped) > most else ""
+    return f"{len(skipped)} file(s) skipped ({listed}{more})"
 
 
 def load_file(path: Path, corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES) -> list[Document]:
@@ -68,10 +92,11 @@ def load_file(path: Path, corpus_dir: Path, max_file_bytes: int = config.MAX_FIL
     return docs
 
 
-def _load_safely(path: Path, corpus_dir: Path, max_file_bytes: int) -> tuple[list[Document], list[Skipped]]:
+def _load_safely(path: Path, corpus_dir: Path, max_file_bytes: int,
+                 advance=None) -> tuple[list[Document], list[Skipped]]:
     rel = path.relative_to(corpus_dir).as_posix()
     try:
-        return _load(path, corpus_dir, max_file_bytes)
+        return _load(path, corpus_dir, max_file_bytes, advance)
     except LoadError as e:
         return [], [Skipped(rel, str(e))]
     except Exception as e:  # noqa: BLE001 - a parser bug on one file must not stop the build
@@ -104,7 +129,8 @@ def _walk(directory: Path, root: Path, visited: set[Path]):
             yield entry, None
 
 
-def _read_text(path: Path, max_file_bytes: int) -> str:
+def _check_file(path: Path, max_bytes: int | None) -> None:
+    """Refuse a file before reading it: unsupported type, not a regular file, empty, too large."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported type {suffix}" if suffix else "unsupported type (no extension)")
@@ -113,8 +139,12 @@ def _read_text(path: Path, max_file_bytes: int) -> str:
         raise LoadError("not a regular file")
     if info.st_size == 0:
         raise LoadError("empty")
-    if info.st_size > max_file_bytes:  # checked before reading the whole file
-        raise LoadError(f"too large ({info.st_size} bytes > {max_file_bytes})")
+    if max_bytes is not None and info.st_size > max_bytes:  # checked before reading the whole file
+        raise LoadError(f"too large ({info.st_size} bytes > {max_bytes})")
+
+
+def _read_text(path: Path, max_file_bytes: int) -> str:
+    _check_file(path, max_file_bytes)
     data = path.read_bytes()
     if b"\x00" in data[:_BINARY_PROBE]:
         raise LoadError("binary")
@@ -127,15 +157,28 @@ def _read_text(path: Path, max_file_bytes: int) -> str:
     return text
 
 
-def _load(path: Path, corpus_dir: Path, max_file_bytes: int) -> tuple[list[Document], list[Skipped]]:
+def _load(path: Path, corpus_dir: Path, max_file_bytes: int,
+          advance=None) -> tuple[list[Document], list[Skipped]]:
     rel = path.relative_to(corpus_dir).as_posix()
+    suffix = path.suffix.lower()
     try:
-        text = _read_text(path, max_file_bytes)
+        if suffix == ".jsonl":  # streamed: the limit is per record, the file may be any size
+            _check_file(path, None)
+            skipped: list[Skipped] = []
+            lines = records.iter_jsonl(path, rel, max_file_bytes, skipped, advance or (lambda n: None))
+            docs = records.to_docs(lines, rel, skipped, max_file_bytes, _make_doc)
+            if not docs and not skipped:
+                raise LoadError("no records")
+            return docs, skipped
+        text = _read_text(path, records.MAX_JSON_FILE_BYTES if suffix == ".json" else max_file_bytes)
     except OSError as e:
         raise LoadError(f"unreadable: {e.strerror or e}") from None
-    suffix = path.suffix.lower()
-    if suffix in (".json", ".jsonl"):
-        return _load_records(text, rel, suffix)
+    if suffix == ".json":
+        skipped = []
+        docs = records.to_docs(records.read_json(text), rel, skipped, max_file_bytes, _make_doc)
+        if not docs and not skipped:
+            raise LoadError("no records")
+        return docs, skipped
     meta, body_start = {}, 0
     if suffix in (".html", ".htm"):
         text, meta = from_html(text)
@@ -163,51 +206,3 @@ def _make_doc(raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0) -> D
     return Document(doc_id=doc_id, title=cap_title(title), date=date, source=source, text=clean,
                     content_hash=hashlib.sha256(clean.encode("utf-8")).hexdigest(), path=rel,
                     segments=segments)
-
-
-def _load_records(text: str, rel: str, suffix: str) -> tuple[list[Document], list[Skipped]]:
-    """Records from a .json (object or list) or .jsonl file; bad records are skipped, not fatal."""
-    skipped: list[Skipped] = []
-    records: list[tuple[int, object]] = []
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise LoadError(f"invalid JSON: {e.msg} (line {e.lineno})") from None
-        records = list(enumerate(data if isinstance(data, list) else [data], start=1))
-    else:
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append((lineno, json.loads(line)))
-            except json.JSONDecodeError as e:
-                skipped.append(Skipped(f"{rel}:{lineno}", f"invalid JSON: {e.msg}"))
-    docs = _records_to_docs(records, rel, skipped)
-    if not docs and not skipped:
-        raise LoadError("no records")
-    return docs, skipped
-
-
-def _records_to_docs(records: list[tuple[int, object]], rel: str, skipped: list[Skipped]) -> list[Document]:
-    docs: list[Document] = []
-    used: set[str] = set()
-    where = ":" if rel.endswith(".jsonl") else "#"
-    for n, rec in records:
-        field = next((k for k in TEXT_FIELDS if isinstance(rec, dict) and isinstance(rec.get(k), str)
-                      and rec[k].strip()), None)
-        if field is None:
-            skipped.append(Skipped(f"{rel}{where}{n}", "record has no text field"))
-            continue
-        rid = rec.get("id")
-        rid = str(rid).strip() if isinstance(rid, (str, int)) and str(rid).strip() else str(n)
-        if rid in used:
-            skipped.append(Skipped(f"{rel}{where}{n}", f"duplicate record id {rid}"))
-            continue
-        try:
-            docs.append(_make_doc(rec[field], rec, f"{rel}#{rid}", rel))
-        except LoadError as e:
-            skipped.append(Skipped(f"{rel}{where}{n}", str(e)))
-            continue
-        used.add(rid)
-    return docs

@@ -163,3 +163,43 @@ def test_missing_not_a_dir_and_empty_corpus_raise(tmp_path):
     (tmp_path / "junk" / "a.bin").write_bytes(b"\x00")
     with pytest.raises(CorpusError, match=r"no indexable documents.*1 file"):
         load_corpus(tmp_path / "junk")
+
+
+def test_jsonl_export_larger_than_the_file_limit_is_streamed_with_a_limit_per_record(tmp_path):
+    good = [json.dumps({"id": i, "title": f"Story {i}", "text": f"{STORY} Item {i}."}) for i in range(40)]
+    lines = good[:10] + [json.dumps({"id": "big", "text": "word " * 200})] + good[10:20] \
+        + ["x" * 5000] + good[20:30] + [b"\xff\xfe bad bytes".decode("latin-1")] + good[30:]
+    raw = "\n".join(lines) + "\n"
+    (tmp_path / "export.jsonl").write_bytes(raw.encode("utf-8").replace(
+        "\xff\xfe bad bytes".encode("utf-8"), b"\xff\xfe bad bytes"))
+    assert len(raw) > 300  # the whole file is far over the limit; each good record is under it
+    docs, skipped = load_corpus(tmp_path, max_file_bytes=300)
+    assert len(docs) == 40 and all(d.path == "export.jsonl" for d in docs)
+    got = reasons(skipped)
+    assert got["export.jsonl:11"] == "too large (1000 bytes > 300)"  # the record's text
+    assert got["export.jsonl:22"].startswith("too large (5001 bytes > 1800)")  # the line, never parsed
+    assert got["export.jsonl:33"] == "not UTF-8"
+    assert len(got) == 3
+
+
+def test_nothing_indexable_names_each_skipped_file_and_why(tmp_path):
+    (tmp_path / "a.bin").write_bytes(b"\x00")
+    (tmp_path / "b.txt").write_bytes(b"")
+    (tmp_path / "c.txt").write_bytes("caf\xe9".encode("latin-1"))
+    with pytest.raises(CorpusError) as err:
+        load_corpus(tmp_path)
+    msg = str(err.value)
+    assert "\n" not in msg
+    for part in ("3 file(s) skipped", "a.bin: unsupported type .bin", "b.txt: empty", "c.txt: not UTF-8"):
+        assert part in msg
+
+
+def test_loading_reports_progress_in_bytes_to_the_end(tmp_path):
+    for i in range(3):
+        (tmp_path / f"{i}.txt").write_text(f"{STORY} Number {i}.", encoding="utf-8")
+    (tmp_path / "x.jsonl").write_text(json.dumps({"text": STORY}) + "\n", encoding="utf-8")
+    calls = []
+    load_corpus(tmp_path, progress=lambda done, total, label: calls.append((done, total, label)))
+    total = sum(p.stat().st_size for p in tmp_path.iterdir())
+    assert calls[-1] == (total, total, "Reading articles")
+    assert all(0 <= d <= t for d, t, _ in calls)
