@@ -227,5 +227,8 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder | str | No
     """Load the corpus folder and build the index from it (see build_from_documents)."""
     from .loader import load_corpus
 
+    t0 = time.perf_counter()
     documents, skipped = load_corpus(Path(corpus_dir), progress=progress)
-    return build_from_documents(documents, index_dir, embedder, full, progress, skipped)
+    report = build_from_documents(documents, index_dir, embedder, full, progress, skipped)
+    report.seconds = time.perf_counter() - t0  # reading the corpus is part of every build
+    return report
