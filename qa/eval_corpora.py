@@ -57,7 +57,7 @@ def find_gensim_wheel(cache_dir: Path | None = None, download: bool = True) -> P
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
            GENSIM_PIN, "-d", str(folder), "--quiet"]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EvalCorpusError(f"could not download {GENSIM_PIN}: {exc}".splitlines()[0]) from exc
     found = sorted(folder.glob(_WHEEL_GLOB))
@@ -74,9 +74,15 @@ def read_lee_lines(wheel: Path | None = None) -> dict[str, list[str]]:
         with zipfile.ZipFile(wheel) as zf:
             raw = {name: zf.read(_MEMBER.format(name)) for name in LEE_FILES}
     except (OSError, KeyError, zipfile.BadZipFile) as exc:
-        raise EvalCorpusError(f"cannot read the Lee corpus from {wheel}: {exc}".splitlines()[0]) from exc
-    # Latin-1 maps every byte, so decoding cannot fail; the files hold a few non-ASCII bytes (e.g. '£')
-    return {name: data.decode("latin-1").splitlines() for name, data in raw.items()}
+        msg = f"cannot read the Lee corpus from {wheel} (delete it to download again): {exc}"
+        raise EvalCorpusError(msg.splitlines()[0]) from exc
+    # Latin-1 maps every byte, so decoding cannot fail (the files hold a few non-ASCII bytes, e.g. '£');
+    # split on "\n" only: str.splitlines would also break at Latin-1 control characters such as \x85
+    return {name: _lines(data.decode("latin-1")) for name, data in raw.items()}
+
+
+def _lines(text: str) -> list[str]:
+    return text.removesuffix("\n").split("\n")
 
 
 def lee_documents(wheel: Path | None = None, files=LEE_FILES) -> list[Document]:

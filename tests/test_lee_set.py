@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from qa.errors import QAError
 from qa.eval_corpora import (EvalCorpusError, corpus_of_rows, find_gensim_wheel, lee_documents, read_lee_lines,
                              split_by_article)
 from qa.eval_data import load_eval_set, squad_index_dir
-from qa.errors import QAError
 
 DATA = Path(__file__).resolve().parent / "data"
 FILES = {"dev": DATA / "lee_dev.jsonl", "test": DATA / "lee_test.jsonl"}
