@@ -2,7 +2,9 @@
 
 Two formats, told apart by content (not by file name):
   * JSONL, one question per line: {"id", "question", "answers": [...], "sources": [doc_id, ...],
-    "unanswerable": true?} - evaluated against the default index (settings, or --index).
+    "unanswerable": true?} - evaluated against the default index (settings, or --index), unless
+    its rows carry `"corpus": "lee"` (see qa.eval_corpora): then against an index of that public
+    corpus, built once into the same cache as SQuAD's, keyed by model fingerprint and corpus hash.
   * SQuAD 2.0 JSON ({"version", "data": [{"title", "paragraphs": [{"context", "qas": [...]}]}]}) -
     every paragraph becomes a Document ("Normans#p3", 0-based paragraph number), the gold source
     of a question is the paragraph that holds it, and the index is built once into a cache directory
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from . import config
 from .errors import QAError
+from .eval_corpora import corpus_hash, corpus_of_rows, load_corpus_documents
 from .types import Document
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -61,7 +64,12 @@ def load_eval_set(path: Path | str) -> EvalSet:
     if isinstance(data, dict) and isinstance(data.get("data"), list):
         questions, documents = parse_squad(data)
         return EvalSet(path.name, questions, documents, digest, "squad")
-    return EvalSet(path.name, parse_jsonl(text, path.name), None, digest, "jsonl")
+    questions = parse_jsonl(text, path.name)
+    corpus = corpus_of_rows(text, path.name)
+    if corpus:  # the index is keyed by the corpus, so every file asked against it shares one index
+        documents = load_corpus_documents(corpus)
+        return EvalSet(path.name, questions, documents, corpus_hash(documents), "jsonl", {"corpus": corpus})
+    return EvalSet(path.name, questions, None, digest, "jsonl")
 
 
 def _whole_json(text: str):
@@ -110,9 +118,9 @@ def parse_squad(data: dict) -> tuple[list[LabelledQuestion], list[Document]]:
 
 
 def squad_index_dir(eval_set: EvalSet, embedder, base: Path | None = None) -> Path:
-    """Where this set's paragraphs are indexed: one directory per (model, file) pair."""
+    """Where this set's paragraphs are indexed: one directory per (model, file or named corpus) pair."""
     base = Path(base) if base else config.settings().cache_dir / "eval"
-    return base / f"{Path(eval_set.name).stem}-{embedder.fingerprint[:12]}-{eval_set.file_hash[:12]}"
+    return base / f"{eval_set.extra.get('corpus') or Path(eval_set.name).stem}-{embedder.fingerprint[:12]}-{eval_set.file_hash[:12]}"
 
 
 def ensure_squad_index(eval_set: EvalSet, embedder, index_dir: Path | None = None):
