@@ -87,14 +87,14 @@ def _lines(text: str) -> list[str]:
 
 def lee_documents(wheel: Path | None = None, files=LEE_FILES) -> list[Document]:
     """The Lee articles as Documents (ids `lee.cor#1`.. 1-based), cleaned like any .jsonl record."""
-    from .loader import _records_to_docs  # the loader's own record path: same cleaning and titles
+    from .loader import records_to_docs  # the loader's own record path: same cleaning and titles
 
     lines = read_lee_lines(wheel)
     docs: list[Document] = []
     for name in files:
         records = [(n, {"id": n, "text": line}) for n, line in enumerate(lines[name], start=1)]
         skipped: list = []
-        docs.extend(_records_to_docs(records, name, skipped))
+        docs.extend(records_to_docs(records, name, skipped))
         if skipped:  # a blank or all-boilerplate line would silently shift what the questions mean
             raise EvalCorpusError(f"Lee corpus: {skipped[0].path} not loaded ({skipped[0].reason})")
     return docs

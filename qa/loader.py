@@ -206,3 +206,9 @@ def _make_doc(raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0) -> D
     return Document(doc_id=doc_id, title=cap_title(title), date=date, source=source, text=clean,
                     content_hash=hashlib.sha256(clean.encode("utf-8")).hexdigest(), path=rel,
                     segments=segments)
+
+
+def records_to_docs(numbered, rel: str, skipped: list[Skipped],
+                    max_record_bytes: int = config.MAX_FILE_BYTES) -> list[Document]:
+    """Documents from (number, record dict) pairs, cleaned exactly as a .jsonl file's records are."""
+    return records.to_docs(numbered, rel, skipped, max_record_bytes, _make_doc)
