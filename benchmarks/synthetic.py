@@ -103,6 +103,37 @@ def synthetic_corpus(n: int = 2000, seed: int = 0):
         yield generate(Path(tmp) / "corpus", n, seed)
 
 
+def generate_lee(out_dir: Path, n: int = 4000, seed: int = 0) -> Path:
+    """`n` articles of real news text: each draws as many sentences as a real Lee background article
+    has (a random one of the 300) from the pool of all their sentences, in paragraphs of 1-3. The
+    texts come from gensim's wheel at run time (qa.eval_corpora) and are never written to the repo."""
+    from qa.chunking import split_sentences
+    from qa.eval_corpora import read_lee_lines
+
+    lines = read_lee_lines()["lee_background.cor"]
+    per_article = [[" ".join(line[s:e].split()) for s, e in split_sentences(line)] for line in lines]
+    pool = [s for sentences in per_article for s in sentences if len(s.split()) >= 4]
+    lengths = [len(sentences) for sentences in per_article if sentences]
+    out_dir, rng = Path(out_dir), random.Random(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        sentences = rng.sample(pool, min(len(pool), rng.choice(lengths)))
+        paragraphs, j = [], 0
+        while j < len(sentences):
+            step = rng.randint(1, 3)
+            paragraphs.append(" ".join(sentences[j:j + step]))
+            j += step
+        (out_dir / f"lee_{i:05d}.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return out_dir
+
+
+@contextlib.contextmanager
+def lee_corpus(n: int = 4000, seed: int = 0):
+    """A temporary directory holding `n` Lee-drawn articles (generate_lee); removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="qa-lee-") as tmp:
+        yield generate_lee(Path(tmp) / "corpus", n, seed)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="write a synthetic news corpus")
     parser.add_argument("out_dir", type=Path)
