@@ -176,9 +176,7 @@ class Assistant:
     def warm_llm(self) -> None:
         """Make the backend and load its model now (the chat does this at start, in the background),
         so the first question does not wait for the load; LLMError when the model is unusable."""
-        backend = self.llm_backend()
-        if hasattr(backend, "warm"):
-            backend.warm()
+        self.llm_backend().warm()
 
     def documents(self) -> list[dict]:
         per_doc = self.index.manifest["documents"]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import LLMError
 from ..store import file_stamp, written_beside
+from .llamacpp import has_amx, load_xllamacpp, server_params
 
 TOP = 8  # the likeliest next tokens compared
 MIN_SHARED = 6  # of the TOP likeliest without AMX, at least this many among the TOP with it
@@ -44,22 +45,16 @@ PROBE_PROMPT = (
 )
 
 
-def has_amx(system_info: str) -> bool:
-    """True when llama.cpp says it was built with AMX kernels ("AMX_INT8 = 1" in its system info)."""
-    return "AMX_INT8 = 1" in system_info
-
-
 def choose(settings, path: Path) -> tuple[bool, Path]:
     """(use AMX kernels?, the model file to load) for QA_LLM_AMX auto | on | off. AMX needs a build with
     the kernels and, unless "on" forces it, a passed check; the kernels take Q8_0 but not Q5_0/Q4_0
     weights, so they run a copy of the model holding the same values as Q8_0 (qa.llm.repack)."""
-    from .backends import _xllamacpp
     from .repack import q8_copy
 
     mode = settings.llm_amx
     if mode not in ("auto", "on", "off"):
         raise LLMError(f"unknown AMX setting {mode!r} (QA_LLM_AMX); use auto, on or off")
-    if mode == "off" or not has_amx(_xllamacpp().get_system_info()):
+    if mode == "off" or not has_amx(load_xllamacpp().get_system_info()):
         return False, path
     fast = q8_copy(path, settings.cache_dir)
     if mode == "on" or amx_safe(fast, settings.cache_dir, settings.llm_threads, _notify):
@@ -166,11 +161,9 @@ def _write(store: Path, verdicts: dict) -> None:
 
 def _child(model: str, threads: str) -> None:
     """The child's side: the next-token distribution with AMX kernels, then without; one JSON line."""
-    from .backends import _server_params, _xllamacpp
-
-    xllamacpp, out = _xllamacpp(), {}
+    xllamacpp, out = load_xllamacpp(), {}
     for name, amx in (("amx", True), ("plain", False)):
-        server = xllamacpp.Server(_server_params(Path(model), int(threads), 1024, 1, amx))
+        server = xllamacpp.Server(server_params(Path(model), int(threads), 1024, 1, amx))
         reply = []
         server.handle_completions({"prompt": PROBE_PROMPT, "max_tokens": 1, "n_probs": TOP, "temperature": 0.0,
                                    "stream": False, "cache_prompt": False}, reply.append)

@@ -131,8 +131,8 @@ def llm_answer(question: str, passages: list[Passage], documents: dict[str, Docu
         documents = {d.doc_id: d for d in documents}
     if not passages:
         return _fallback(fallback, NO_PASSAGES_NOTE)
-    style = getattr(backend, "prompt_style", "chat")
-    prompt = build_prompt(question, passages, style, getattr(backend, "ctx", 4096), max_tokens)
+    style = backend.prompt_style
+    prompt = build_prompt(question, passages, style, backend.ctx, max_tokens)
     raw = generate(backend, prompt, max_tokens, stop_sequences(style), on_token)
     checks = check_answer(clean_output(raw), passages, documents, encode, question)
     answer = compose(question, checks, passages, documents)

@@ -87,6 +87,12 @@ class HTTPBackend:
             self.model = ids[0]
             self.name = f"http:{self.model}@{urlsplit(self.url).netloc}"
 
+    def warm(self) -> None:
+        """Nothing to load here: the server holds the model, and make_backend already checked it is up."""
+
+    def close(self) -> None:
+        """Nothing to free: every request opens and closes its own connection."""
+
     def stream(self, prompt: str | list[dict], max_tokens: int | None = None,
                stop: list[str] | None = None) -> Iterator[str]:
         messages = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
