@@ -31,7 +31,7 @@ _TITLES = {"president", "minister", "secretary", "general", "prime", "chancellor
            "defense", "defence", "foreign", "national", "deputy", "ukrainian", "lithuanian", "russian",
            "councillor", "councilor", "rector", "professor", "judge", "ambassador", "commissioner", "director",
            "ceo", "chairman", "chairwoman", "spokesperson", "coach", "captain", "manager", "king", "queen",
-           "pope", "lord", "lady", "general", "colonel", "officer", "inspector", "detective"}
+           "pope", "lord", "lady", "colonel", "officer", "inspector", "detective"}
 _NOT_NAMES = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "you", "this", "that", "there", "these",
               "those", "his", "her", "their", "its", "our", "who", "which", "what", "but", "and", "as", "in",
               "on", "at", "for", "if", "when", "while", "after", "before", "also", "however", "officials",

@@ -129,7 +129,7 @@ def agree(with_amx: dict, without: dict) -> tuple[bool, str]:
 
 
 def _likeliest(dist: dict) -> list[str]:
-    return sorted(dist, key=dist.get, reverse=True)[:3]
+    return sorted(dist, key=lambda token: dist[token], reverse=True)[:3]
 
 
 def _probe_command(model: Path, threads: int) -> list[str]:
@@ -164,7 +164,7 @@ def _child(model: str, threads: str) -> None:
     xllamacpp, out = load_xllamacpp(), {}
     for name, amx in (("amx", True), ("plain", False)):
         server = xllamacpp.Server(server_params(Path(model), int(threads), 1024, 1, amx))
-        reply = []
+        reply: list[dict] = []
         server.handle_completions({"prompt": PROBE_PROMPT, "max_tokens": 1, "n_probs": TOP, "temperature": 0.0,
                                    "stream": False, "cache_prompt": False}, reply.append)
         top = reply[0]["choices"][0]["logprobs"]["content"][0]["top_logprobs"]

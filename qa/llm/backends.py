@@ -15,8 +15,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from .. import config
 from ..errors import LLMError
@@ -72,7 +73,8 @@ def test_model_path(cache_dir: Path | str) -> Path:
     return target
 
 
-test_model_path.__test__ = False  # a helper, not a test: pytest would collect it wherever it is imported
+# a helper, not a test: pytest would collect it wherever it is imported
+test_model_path.__test__ = False  # type: ignore[attr-defined]
 
 
 def _check_gguf(path: Path) -> None:
@@ -124,7 +126,7 @@ class GGUFBackend:
             self._server = None  # the server's destructor stops its loop and frees the model
 
     def _request(self, prompt: str | list[dict], max_tokens: int, stop: list[str] | None) -> dict:
-        body = {"max_tokens": int(max_tokens), "stream": True, "temperature": 0.0, "top_k": 1,
+        body: dict[str, object] = {"max_tokens": int(max_tokens), "stream": True, "temperature": 0.0, "top_k": 1,
                 "repeat_penalty": 1.1, "cache_prompt": True}  # a mild penalty stops base-model loops
         body["prompt" if isinstance(prompt, str) else "messages"] = prompt
         if stop:
@@ -204,6 +206,7 @@ def make_backend(settings: config.Settings) -> LLMBackend | None:
         return backend
     if settings.llm_threads < 1:
         raise LLMError("--llm-threads must be at least 1")
+    assert model  # no URL, so the model is set (checked above)
     path = test_model_path(settings.cache_dir) if model == TEST_MODEL_ALIAS else Path(model).expanduser()
     _check_gguf(path)
     amx, path = choose(settings, path)

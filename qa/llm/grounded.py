@@ -16,7 +16,7 @@ models or choose the backend (qa.api and qa.llm.backends do).
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -110,7 +110,7 @@ def compose(question: str, checks: list[ClaimCheck], passages: list[Passage],
     if not kept:
         return None
     citations, per_claim = _citations(kept, passages, documents)
-    text = " ".join(_with_markers(c.text, nums) for c, nums in zip(kept, per_claim))
+    text = " ".join(_with_markers(c.text, nums) for c, nums in zip(kept, per_claim, strict=True))
     confidence = float(np.clip(np.mean([c.score for c in kept]), 0.0, 1.0))
     note = _note(checks, kept)
     return Answer(question=question, text=text, short_answer=None, citations=citations, passages=passages,

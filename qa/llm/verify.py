@@ -14,8 +14,8 @@ with no support is reported as such whatever it cites.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -75,7 +75,7 @@ class Features:
     names: frozenset
 
     @classmethod
-    def of(cls, text: str) -> "Features":
+    def of(cls, text: str) -> Features:
         return cls(frozenset(content_terms(text)), frozenset(numbers(text)), frozenset(names(text)))
 
 
@@ -154,7 +154,8 @@ class _Sources:
     def __init__(self, passages: list[Passage], documents: dict[str, Document]):
         self.spans = [passage_sentences(p, documents) for p in passages]
         docs = [documents.get(p.doc_id) for p in passages]
-        self.texts = [[d.text[s:e] for s, e in spans] if d else [] for d, spans in zip(docs, self.spans)]
+        self.texts = [[d.text[s:e] for s, e in spans] if d else []
+                      for d, spans in zip(docs, self.spans, strict=True)]
         self.feats = [[Features.of(t) for t in texts] for texts in self.texts]
         self.terms = [frozenset().union(*(f.terms for f in feats)) for feats in self.feats]
         self.vecs: list[np.ndarray] = []
@@ -170,7 +171,8 @@ class _Sources:
     def best(self, n: int, claim: Features, claim_vec: np.ndarray) -> tuple[float, int, int]:
         """(score, doc start, doc end) of passage n's best sentence for the claim."""
         best = (0.0, -1, -1)
-        for (s, e), feats, vec in zip(self.spans[n - 1], self.feats[n - 1], self.vecs[n - 1]):
+        rows = zip(self.spans[n - 1], self.feats[n - 1], self.vecs[n - 1], strict=True)
+        for (s, e), feats, vec in rows:
             score = support_score(claim, claim_vec, feats, vec, self.terms[n - 1])
             if score > best[0]:
                 best = (score, s, e)
@@ -216,7 +218,7 @@ def check_answer(answer: str, passages: list[Passage], documents: dict[str, Docu
         return []
     sources = _Sources(passages, documents)
     vecs = sources.encode_with(encode, [c.basis or "-" for c in checks])
-    for check, vec in zip(checks, vecs):
+    for check, vec in zip(checks, vecs, strict=True):
         if check.text:
             _check_one(check, vec, sources, k)
     return checks

@@ -121,7 +121,7 @@ class Handlers:
         except QAError as exc:
             raise gr.Error(str(exc)) from None
 
-    def rebuild(self, full: bool, progress=gr.Progress()):
+    def rebuild(self, full: bool, progress=gr.Progress()):  # noqa: B008 - Gradio injects the bar via this default
         """Incremental (or full) rebuild with a progress bar; returns report, table, filter choices."""
         def report_progress(done: int, total: int, stage: str) -> None:
             progress((done, max(total, 1)), desc=stage)
