@@ -164,8 +164,9 @@ class Assistant:
 
         Example:
             >>> answer = assistant.ask("Which Russian exclave borders Lithuania?")
-            >>> answer.citations[0].quote
-            "Lithuania, which borders the Russian exclave of Kaliningrad and Russia's ally Belarus, is one of Kiev's key supporters."
+            >>> print(answer.citations[0].quote)
+            Lithuania, which borders the Russian exclave of Kaliningrad and Russia's ally Belarus, is one of
+            Kiev's key supporters.
         """
         question = self._resolve(check_question(question), history)
         if mode not in MODES:
