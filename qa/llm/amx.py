@@ -1,13 +1,14 @@
 """Whether llama.cpp's AMX kernels may run here: a check made once per build and model, in a child process.
 
-A llama.cpp built for an AMX CPU (Intel Sapphire Rapids and later) has fast int8 matrix kernels, but
-a build made by GCC 12 without -fno-tree-dse dies in them with SIGILL (README, Speed), and nothing in
-the library tells the two builds apart. So before qa turns the kernels on by itself, a child process
-loads the model twice, with and without AMX, and reads the model's distribution over the next token
-of a fixed prompt. The kernels are used only if the child exits normally and the two distributions
-agree: the same likeliest tokens with nearly the same log-probabilities. (Not the same greedy text:
-AMX rounds differently, which moves log-probabilities by a few tenths and can swap two close tokens;
-a miscompiled kernel that computes garbage shares almost none of the likeliest tokens.)
+A llama.cpp built for an AMX CPU (Intel Sapphire Rapids and later) has fast int8 matrix kernels, but a
+build made by GCC 12 without -fno-tree-dse dies in them with SIGILL (docs/local-model.md, "Building
+llama.cpp for your CPU"), and nothing in the library tells the two builds apart. So before qa turns the
+kernels on by itself, a child process loads the model twice, with and without AMX, and reads the model's
+distribution over the next token of a fixed prompt. The kernels are used only if the child exits
+normally and the two distributions agree: the same likeliest tokens with nearly the same
+log-probabilities. (Not the same greedy text: AMX rounds differently, which moves log-probabilities by a
+few tenths and can swap two close tokens; a miscompiled kernel that computes garbage shares almost none of
+the likeliest tokens.)
 The verdict is cached in the cache folder, keyed by the llama.cpp library and the model file.
 `choose` applies the setting (QA_LLM_AMX, --llm-amx / --no-llm-amx). Builds without AMX kernels are
 never checked, and no model is loaded in the calling process.
@@ -34,7 +35,8 @@ MAX_SHIFT = 1.0
 PROBE_TIMEOUT = 180.0  # seconds for the child: two model loads and two prompt evaluations
 VERDICTS = "amx-check.json"
 # About 110 tokens, evaluated as one batch: that runs the AMX tile kernels (a build made without the
-# README's flags crashed on this very prompt), not only the vector kernels used one token at a time.
+# flags in docs/local-model.md crashed on this very prompt), not only the vector kernels used one token
+# at a time.
 PROBE_PROMPT = (
     "The following is a news report.\n\nLithuania will send ammunition, generators and armoured "
     "personnel carriers to Ukraine as part of a long-term military aid plan worth about 200 million "
