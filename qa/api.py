@@ -52,6 +52,29 @@ class Assistant:
     def load(cls, index_dir: Path | str | None = None, model: str | Embedder | None = None,
              settings: config.Settings | None = None, build_if_missing: bool = False,
              progress: Callable[[int, int, str], None] | None = None) -> "Assistant":
+        """Open a built index and return an Assistant over it (the embedding model loads on the first question).
+
+        Args:
+            index_dir: the index folder; default `settings.index_dir` (QA_INDEX, else `embeddings/`).
+            model: embedding model name or local path, or a loaded Embedder; default the model the
+                index was built with. It must match the index's model.
+            settings: paths and options; default `qa.config.settings()` (environment variables).
+            build_if_missing: build the index from `settings.corpus_dir` first when there is none.
+            progress: called as progress(done, total, stage) during that build.
+
+        Returns:
+            An Assistant ready for ask, stream and retrieve.
+
+        Raises:
+            IndexMissingError: no index in `index_dir` and build_if_missing is False.
+            IndexMismatchError / IndexCorruptError: the index has another format version or
+                damaged files. CorpusError, BuildLockedError, ModelLoadError: from the build.
+
+        Example:
+            >>> assistant = Assistant.load("embeddings")
+            >>> assistant.ask("When did the Baltic states regain their independence?").short_answer
+            '1991'
+        """
         settings = settings or config.settings()
         if index_dir is not None:
             settings.index_dir = Path(index_dir)
@@ -90,12 +113,61 @@ class Assistant:
         return passages, rows
 
     def retrieve(self, question: str, k: int = 5, filters: dict | None = None) -> list[Passage]:
+        """The k best passages for a question (hybrid BM25 + dense ranking), without answering it.
+
+        Args:
+            question: plain text, at most `config.MAX_QUESTION_CHARS` characters; whitespace is collapsed.
+            k: how many passages; near-copies of one passage in other articles are folded into it
+                (`Passage.also_in`), so each of the k is distinct.
+            filters: optional {"doc_ids": [...], "date_from": "YYYY-MM-DD", "date_to": "YYYY-MM-DD"};
+                a date range leaves out undated articles.
+
+        Returns:
+            Passages ranked 1..k (fewer if the index or the filter holds fewer), each with document
+            offsets: `document(p.doc_id).text[p.start:p.end] == p.text`.
+
+        Raises:
+            InvalidQuestionError: empty or too long. ModelLoadError / IndexMismatchError: the embedding
+                model cannot load or differs from the index's.
+
+        Example:
+            >>> [p.title for p in assistant.retrieve("air defence for Ukraine", k=3)]
+        """
         question = check_question(question)
         return self._passages(self.index, question, self.encode_question(question), k, filters)[0]
 
     def ask(self, question: str, k: int = 5, mode: str = "extractive", filters: dict | None = None,
             history: list[tuple[str, str]] | None = None,
             on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer a question from the articles, citing verbatim sentences (or abstain and say so).
+
+        Args:
+            question: plain text, at most `config.MAX_QUESTION_CHARS` characters.
+            k: how many passages to read (as in `retrieve`).
+            mode: "extractive" (default: quotes the best-supported sentences) or "llm" (a configured
+                local model writes the answer and every sentence is checked against the passages;
+                unsupported sentences are removed, and with none left the extractive answer comes
+                back with a `note`).
+            filters: as in `retrieve`.
+            history: earlier (question, answer text) turns, oldest first; a short follow-up such as
+                "and Estonia?" is then rewritten into a full question (qa.followup) before the search.
+            on_token: mode "llm" only: called with each piece of text as the model writes it.
+
+        Returns:
+            An Answer; `answer.question` is the question actually searched (the rewritten one for a
+            follow-up), `abstained` is True when the articles do not support an answer.
+
+        Raises:
+            InvalidQuestionError: empty or too long question, or an unknown mode.
+            LLMError: mode "llm" with no local model configured, or the model failed or timed out.
+            ModelLoadError / IndexMismatchError: as in `retrieve`.
+
+        Example:
+            >>> answer = assistant.ask("Which Russian exclave borders Lithuania?")
+            >>> print(answer.citations[0].quote)
+            Lithuania, which borders the Russian exclave of Kaliningrad and Russia's ally Belarus, is one of
+            Kiev's key supporters.
+        """
         question = self._resolve(check_question(question), history)
         if mode not in MODES:
             raise InvalidQuestionError(f"unknown mode '{mode}'; use one of {', '.join(MODES)}")
@@ -112,7 +184,25 @@ class Assistant:
         return self._llm_answer(question, passages, index, extractive, on_token)
 
     def stream(self, question: str, **kwargs) -> Iterator[str | Answer]:
-        """Text deltas while the answer is produced, then the final Answer (always last)."""
+        """The answer as it is produced: text pieces (str), then the final Answer, always last.
+
+        Args:
+            question: as in `ask`.
+            **kwargs: any of ask's keyword arguments (k, mode, filters, history) except on_token.
+                With mode "llm" the pieces are the model's tokens as it writes them (the final
+                Answer's text can be shorter: unsupported sentences are removed); otherwise the
+                finished extractive answer is yielded word by word.
+
+        Yields:
+            str pieces, then one Answer.
+
+        Raises:
+            The errors of `ask`, raised in the caller's thread when iteration reaches them.
+
+        Example:
+            >>> for item in assistant.stream("How many Patriot missiles are allies procuring?", mode="llm"):
+            ...     print(item if isinstance(item, str) else "\n" + item.to_markdown(), end="")
+        """
         if kwargs.get("mode", "extractive") != "llm":
             answer = self.ask(question, **kwargs)
             for word in answer.text.split(" "):  # extractive answers exist at once; stream them for the UI
@@ -176,9 +266,7 @@ class Assistant:
     def warm_llm(self) -> None:
         """Make the backend and load its model now (the chat does this at start, in the background),
         so the first question does not wait for the load; LLMError when the model is unusable."""
-        backend = self.llm_backend()
-        if hasattr(backend, "warm"):
-            backend.warm()
+        self.llm_backend().warm()
 
     def documents(self) -> list[dict]:
         per_doc = self.index.manifest["documents"]

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 
 from qa.types import Document
+from qa.words import is_topic_word, raw_tokens
 
 MAX_DOCS = 300
 MAX_CHARS = 6000
@@ -25,29 +26,18 @@ _REPORT = r"(?:said|says|told|stated|added|noted|warned|announced|urged|asked|ex
 _SPEAKER_BEFORE = re.compile(rf"({_NAME})\s*,?\s+{_REPORT}\b")
 _SPEAKER_AFTER = re.compile(rf"\b{_REPORT}\s+({_NAME})")
 _PLACE = re.compile(rf"\b(?:in|to|at|from|visit to|capital of)\s+({_NAME})")
-_WORD = re.compile(r"[a-z][a-z'-]{2,}")
-_TOKEN = re.compile(r"[\w'’-]+")
 _TITLES = {"president", "minister", "secretary", "general", "prime", "chancellor", "leader", "spokesman",
            "spokeswoman", "mr", "mrs", "ms", "dr", "sir", "chief", "head", "mayor", "governor", "senator",
            "defense", "defence", "foreign", "national", "deputy", "ukrainian", "lithuanian", "russian",
            "councillor", "councilor", "rector", "professor", "judge", "ambassador", "commissioner", "director",
            "ceo", "chairman", "chairwoman", "spokesperson", "coach", "captain", "manager", "king", "queen",
-           "pope", "lord", "lady", "general", "colonel", "officer", "inspector", "detective"}
+           "pope", "lord", "lady", "colonel", "officer", "inspector", "detective"}
 _NOT_NAMES = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "you", "this", "that", "there", "these",
               "those", "his", "her", "their", "its", "our", "who", "which", "what", "but", "and", "as", "in",
               "on", "at", "for", "if", "when", "while", "after", "before", "also", "however", "officials",
               "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
               "february", "march", "april", "may", "june", "july", "august", "september", "october",
               "november", "december", "today", "yesterday", "reuters", "ap", "afp", "dpa"}
-_STOP = set("""a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further had has have having
-he her here hers herself him himself his how i if in into is it its itself just last least less many may me
-might more most much must my near new next no nor not now of off on once one only or other our ours out over own
-per same several she should since so some still such than that the their theirs them then there these they
-this those through to too two under until up upon very was we were what when where which while who whom why
-will with within would year years you your said says told according including however already another
-first second three four five week weeks day days month months time times people percent like well made make
-amid part group number end way back early late among around""".split())
 
 
 def _clean_name(name: str) -> str | None:
@@ -89,8 +79,8 @@ def _full_names(counts: Counter, texts: list[str]) -> dict[str, str]:
 
 def _bigrams(text: str) -> list[str]:
     """Adjacent pairs of lowercase content words (names and numbers excluded), in text order."""
-    words = _TOKEN.findall(text)
-    ok = [bool(_WORD.fullmatch(w)) and w not in _STOP for w in words]
+    words = raw_tokens(text)
+    ok = [is_topic_word(w) for w in words]
     return [f"{words[i]} {words[i + 1]}" for i in range(len(words) - 1) if ok[i] and ok[i + 1]]
 
 

@@ -1,49 +1,23 @@
-"""BM25 over chunk texts (bm25s + Snowball stemming), built with the index and saved beside it.
+"""BM25 over chunk texts (bm25s), built with the index and saved beside it.
 
-Tokenization is shared by indexing and querying so the two always agree. Scores come back for every
-chunk (not just a top-k) so that filters and fusion can work on the full ranking. It does not embed,
+Tokens come from qa.words.index_terms (stemmed, stop words removed) for chunks and questions alike.
+Scores come back for every chunk (not just a top-k) so that filters and fusion can work on the full
+ranking. It does not embed,
 fuse or decide anything about answers.
 """
 from __future__ import annotations
 
 import logging
-import re
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
+
+from .words import index_terms
 
 logging.getLogger("bm25s").setLevel(logging.ERROR)
-_TOKEN = re.compile(r"(?u)\b\w\w+\b|\b\d\b")  # keep single digits: "3 missiles" matters in news
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    return Stemmer.Stemmer("english")
-
-
-# bm25s ships only 33 English stop words; questions also carry wh-words, auxiliaries and reporting
-# verbs that say nothing about which passage holds the answer ("what did X say about ...").
-_EXTRA_STOPWORDS = """what which who whom whose when where why how did does do done doing has have had having
-were been being am can could would should shall may might must about above after again against all any
-because before below between both each few from further he her here hers him his i me more most my
-nor only other our ours out over own same she so some than too under until up very we what you your
-its also one ones said say says saying told tell tells according s t just""".split()
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN) | frozenset(_EXTRA_STOPWORDS)
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed tokens (the same for chunks and questions)."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in _stopwords()]
-    return _stemmer().stemWords(words)
+# One tokenizer for chunks and questions (qa.words): the index and the queries always agree.
+tokenize = index_terms
 
 
 def build_bm25(texts: list[str]) -> bm25s.BM25:

@@ -96,6 +96,30 @@ class Citation:
 
 @dataclass
 class Answer:
+    """What `Assistant.ask` returns: the answer text, its verbatim citations and the passages it read.
+
+    Attributes:
+        question: the question searched: for a follow-up, the full question it was rewritten into.
+        text: the answer with [n] markers; "I could not find this in the articles." when abstained.
+        short_answer: the span asked for ("1991", "up to 1,000") when one was found, else None.
+        citations: the quoted sentences [1]..[n]; `c.quote == document.text[c.start:c.end]` always.
+        passages: the retrieved passages, ranked (shown as the closest ones when abstained).
+        abstained: True when the articles do not support an answer (no citations then).
+        mode: "extractive", or "llm" when a local model's checked sentences were kept.
+        note: what changed the answer, e.g. sentences the check removed or a fall-back to extractive.
+        confidence: the score the abstention threshold is compared with (extractive), or the mean
+            support of the kept sentences (llm); in [0, 1] for "llm", comparable only within a mode.
+
+    Methods: `to_dict()` (the JSON of `qa ask --json` and the web API) and `to_markdown()` (plain text
+    for a terminal; escape it before putting it into HTML).
+
+    Example:
+        >>> answer = assistant.ask("How many Patriot missiles are allies procuring?")
+        >>> answer.short_answer, answer.abstained, answer.citations[0].n
+        ('up to 1,000', False, 1)
+        >>> answer.to_dict()["citations"][0]["quote"]  # the sentence, verbatim
+    """
+
     question: str
     text: str
     short_answer: str | None

@@ -134,7 +134,7 @@ def test_amx_builds_run_without_the_amx_kernels(monkeypatch, tmp_path):
     """A self-built xllamacpp with AMX kernels crashed (SIGILL) here: qa turns them off, nothing else."""
     import xllamacpp
 
-    from qa.llm.backends import _server_params
+    from qa.llm.llamacpp import server_params as _server_params
 
     path = test_model_path(config.Settings().cache_dir)
     info = "CPU : AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 | OPENMP = 1 | REPACK = 1 | "

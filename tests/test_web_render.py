@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from qa.errors import InvalidQuestionError
+from qa.followup import resolve_followup
 from qa.types import Answer, Citation, Passage
 from qa.web import render
 from qa.web.handlers import Handlers, chat_messages, parse_filters
@@ -19,16 +20,16 @@ PAYLOAD = ("Pier <script>alert('s')</script> vote <img src=x onerror=\"alert('i'
 DOC_TEXT = "Intro line.\n" + PAYLOAD + " The mayor said the pier will cost 4 million euros. End."
 
 
-def make_answer(text=DOC_TEXT, abstained=False) -> Answer:
+def make_answer(text=DOC_TEXT, abstained=False, question="q") -> Answer:
     q_start = text.index("The mayor")
     q_end = text.index("euros.") + len("euros.")
     passage = Passage(rank=1, doc_id="d1", title="Harbour <b>news</b>", source="javascript:alert('src')",
                       date="2024-05-01", text=text, start=0, end=len(text), score=0.9)
     if abstained:
-        return Answer("q", "I could not find this in the articles.", None, [], [passage], True)
+        return Answer(question, "I could not find this in the articles.", None, [], [passage], True)
     cite = Citation(n=1, doc_id="d1", title=passage.title, source=passage.source, date="2024-05-01",
                     quote=text[q_start:q_end], start=q_start, end=q_end)
-    return Answer("q", f"{text[q_start:q_end]} [1] and [7] <img src=y onerror=alert(3)>", "4 million euros",
+    return Answer(question, f"{text[q_start:q_end]} [1] and [7] <img src=y onerror=alert(3)>", "4 million euros",
                   [cite], [passage], False)
 
 
@@ -47,7 +48,8 @@ class FakeAssistant:
         if not question.strip():
             raise InvalidQuestionError("the question is empty")
         self.asked.append({"question": question, "k": k, "filters": filters, "history": history})
-        return make_answer()
+        # like Assistant.ask: a follow-up is resolved there, and the Answer carries the question searched
+        return make_answer(question=resolve_followup(question, history) if history else question)
 
     def stream(self, question, **kw):
         answer = self.ask(question, **kw)
@@ -165,6 +167,8 @@ def test_chat_handler_streams_then_renders_and_keeps_history():
     messages, _, turns, _ = steps[-1]
     assert fake.asked[-1]["history"] == [("What did the mayor say?", make_answer().text)]
     assert len(turns) == 2 and "href" not in messages[1]["content"]  # older answers lose their links
+    assert "Follow-up read as" not in messages[1]["content"] and "Follow-up read as" in messages[3]["content"]
+    assert turns[1]["resolved"] == "The harbour? (about: What did the mayor say?)"
     for m in messages:
         no_live_markup(m["content"])
 

@@ -1,13 +1,14 @@
 """Whether llama.cpp's AMX kernels may run here: a check made once per build and model, in a child process.
 
-A llama.cpp built for an AMX CPU (Intel Sapphire Rapids and later) has fast int8 matrix kernels, but
-a build made by GCC 12 without -fno-tree-dse dies in them with SIGILL (README, Speed), and nothing in
-the library tells the two builds apart. So before qa turns the kernels on by itself, a child process
-loads the model twice, with and without AMX, and reads the model's distribution over the next token
-of a fixed prompt. The kernels are used only if the child exits normally and the two distributions
-agree: the same likeliest tokens with nearly the same log-probabilities. (Not the same greedy text:
-AMX rounds differently, which moves log-probabilities by a few tenths and can swap two close tokens;
-a miscompiled kernel that computes garbage shares almost none of the likeliest tokens.)
+A llama.cpp built for an AMX CPU (Intel Sapphire Rapids and later) has fast int8 matrix kernels, but a
+build made by GCC 12 without -fno-tree-dse dies in them with SIGILL (docs/local-model.md, "Building
+llama.cpp for your CPU"), and nothing in the library tells the two builds apart. So before qa turns the
+kernels on by itself, a child process loads the model twice, with and without AMX, and reads the model's
+distribution over the next token of a fixed prompt. The kernels are used only if the child exits
+normally and the two distributions agree: the same likeliest tokens with nearly the same
+log-probabilities. (Not the same greedy text: AMX rounds differently, which moves log-probabilities by a
+few tenths and can swap two close tokens; a miscompiled kernel that computes garbage shares almost none of
+the likeliest tokens.)
 The verdict is cached in the cache folder, keyed by the llama.cpp library and the model file.
 `choose` applies the setting (QA_LLM_AMX, --llm-amx / --no-llm-amx). Builds without AMX kernels are
 never checked, and no model is loaded in the calling process.
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from ..errors import LLMError
 from ..store import file_stamp, written_beside
+from .llamacpp import has_amx, load_xllamacpp, server_params
 
 TOP = 8  # the likeliest next tokens compared
 MIN_SHARED = 6  # of the TOP likeliest without AMX, at least this many among the TOP with it
@@ -33,7 +35,8 @@ MAX_SHIFT = 1.0
 PROBE_TIMEOUT = 180.0  # seconds for the child: two model loads and two prompt evaluations
 VERDICTS = "amx-check.json"
 # About 110 tokens, evaluated as one batch: that runs the AMX tile kernels (a build made without the
-# README's flags crashed on this very prompt), not only the vector kernels used one token at a time.
+# flags in docs/local-model.md crashed on this very prompt), not only the vector kernels used one token
+# at a time.
 PROBE_PROMPT = (
     "The following is a news report.\n\nLithuania will send ammunition, generators and armoured "
     "personnel carriers to Ukraine as part of a long-term military aid plan worth about 200 million "
@@ -44,22 +47,16 @@ PROBE_PROMPT = (
 )
 
 
-def has_amx(system_info: str) -> bool:
-    """True when llama.cpp says it was built with AMX kernels ("AMX_INT8 = 1" in its system info)."""
-    return "AMX_INT8 = 1" in system_info
-
-
 def choose(settings, path: Path) -> tuple[bool, Path]:
     """(use AMX kernels?, the model file to load) for QA_LLM_AMX auto | on | off. AMX needs a build with
     the kernels and, unless "on" forces it, a passed check; the kernels take Q8_0 but not Q5_0/Q4_0
     weights, so they run a copy of the model holding the same values as Q8_0 (qa.llm.repack)."""
-    from .backends import _xllamacpp
     from .repack import q8_copy
 
     mode = settings.llm_amx
     if mode not in ("auto", "on", "off"):
         raise LLMError(f"unknown AMX setting {mode!r} (QA_LLM_AMX); use auto, on or off")
-    if mode == "off" or not has_amx(_xllamacpp().get_system_info()):
+    if mode == "off" or not has_amx(load_xllamacpp().get_system_info()):
         return False, path
     fast = q8_copy(path, settings.cache_dir)
     if mode == "on" or amx_safe(fast, settings.cache_dir, settings.llm_threads, _notify):
@@ -134,7 +131,7 @@ def agree(with_amx: dict, without: dict) -> tuple[bool, str]:
 
 
 def _likeliest(dist: dict) -> list[str]:
-    return sorted(dist, key=dist.get, reverse=True)[:3]
+    return sorted(dist, key=lambda token: dist[token], reverse=True)[:3]
 
 
 def _probe_command(model: Path, threads: int) -> list[str]:
@@ -166,12 +163,10 @@ def _write(store: Path, verdicts: dict) -> None:
 
 def _child(model: str, threads: str) -> None:
     """The child's side: the next-token distribution with AMX kernels, then without; one JSON line."""
-    from .backends import _server_params, _xllamacpp
-
-    xllamacpp, out = _xllamacpp(), {}
+    xllamacpp, out = load_xllamacpp(), {}
     for name, amx in (("amx", True), ("plain", False)):
-        server = xllamacpp.Server(_server_params(Path(model), int(threads), 1024, 1, amx))
-        reply = []
+        server = xllamacpp.Server(server_params(Path(model), int(threads), 1024, 1, amx))
+        reply: list[dict] = []
         server.handle_completions({"prompt": PROBE_PROMPT, "max_tokens": 1, "n_probs": TOP, "temperature": 0.0,
                                    "stream": False, "cache_prompt": False}, reply.append)
         top = reply[0]["choices"][0]["logprobs"]["content"][0]["top_logprobs"]

@@ -7,35 +7,49 @@ imported only when a GGUF model is used, and the HTTP client is the standard lib
   * HTTPBackend - POST {url}/chat/completions with stream=true (SSE), for Ollama, llama.cpp's
     server, LM Studio or vLLM on the user's machine; every failure becomes a one-line LLMError.
   * test_model_path - assembles the packaged Gemma 3 270M test GGUF into the cache directory.
+xllamacpp's import and server parameters live in qa.llm.llamacpp, the AMX decision in qa.llm.amx.
 It builds no prompts and checks no answers (qa.llm.prompt, qa.llm.verify).
 """
 from __future__ import annotations
 
 import queue
-import secrets
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from .. import config
 from ..errors import LLMError
 from ..store import written_beside
-from .amx import choose, has_amx
+from .amx import choose
 from .http import HTTPBackend, _chunk_error, _chunk_text
+from .llamacpp import INSTALL_HINT, load_xllamacpp, server_params
 
 TEST_MODEL_ALIAS = "gemma3-270m"  # --llm-model gemma3-270m: the packaged test model (plumbing, not quality)
-INSTALL_HINT = "install the optional extras: pip install -r requirements-llm.txt"
 _DONE = object()
 
 
 class LLMBackend(Protocol):
-    name: str
-    prompt_style: str  # "completion" (base models) or "chat" (instruct models)
-    ctx: int
+    """What every backend offers, so callers never probe for attributes (GGUFBackend, HTTPBackend)."""
 
-    def stream(self, prompt: str | list[dict], max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
-        """Text deltas of the model's reply, in order."""
+    name: str  # for notes and logs, e.g. "gguf:model.gguf" or "http:qwen2.5:1.5b@127.0.0.1:11434"
+    prompt_style: str  # "completion" (base models) or "chat" (instruct models)
+    ctx: int  # context size in tokens: the prompt is budgeted to fit it
+    max_tokens: int  # the default longest reply
+
+    def stream(self, prompt: str | list[dict], max_tokens: int | None = None,
+               stop: list[str] | None = None) -> Iterator[str]:
+        """Text deltas of the model's reply, in order; LLMError on any failure or past the timeout."""
+        ...
+
+    def warm(self) -> None:
+        """Get ready for the first question (load the model, evaluate the prompt's fixed start)."""
+        ...
+
+    def close(self) -> None:
+        """Free what the backend holds; a later call loads it again."""
+        ...
 
 
 def test_model_path(cache_dir: Path | str) -> Path:
@@ -59,7 +73,8 @@ def test_model_path(cache_dir: Path | str) -> Path:
     return target
 
 
-test_model_path.__test__ = False  # a helper, not a test: pytest would collect it wherever it is imported
+# a helper, not a test: pytest would collect it wherever it is imported
+test_model_path.__test__ = False  # type: ignore[attr-defined]
 
 
 def _check_gguf(path: Path) -> None:
@@ -68,30 +83,6 @@ def _check_gguf(path: Path) -> None:
     with path.open("rb") as f:
         if f.read(4) != b"GGUF":
             raise LLMError(f"{path} is not a GGUF model file")
-
-
-def _server_params(path: Path, threads: int, ctx: int, max_tokens: int, amx: bool = False):
-    import xllamacpp as xlc
-
-    p = xlc.CommonParams()
-    p.model.path = str(path)
-    p.n_ctx, p.n_predict, p.n_parallel = ctx, max_tokens, 1
-    p.cpuparams.n_threads = p.cpuparams_batch.n_threads = threads
-    p.sampling.temp, p.sampling.top_k = 0.0, 1  # greedy: the same question gives the same answer
-    p.verbosity = 0
-    # The embedded server also listens on a loopback port with CORS "*": a random key keeps other
-    # local programs and web pages from using it; in-process calls do not need the key.
-    p.api_keys = [secrets.token_urlsafe(24)]
-    p.ui, p.endpoint_slots, p.endpoint_metrics, p.endpoint_props = False, False, False, False
-    p.cache_ram_mib = 256  # the default host prompt cache may grow to 8 GiB
-    if has_amx(xlc.get_system_info()) and not amx:
-        # A build for an AMX CPU (GGML_NATIVE on Sapphire Rapids and later) made by GCC 12 drops the
-        # stores that fill the AMX tile configuration (dead-store elimination), so its kernels die
-        # with SIGILL and take the whole process (web chat included) with them. Without the extra
-        # buffer types they are never used; qa.llm.amx.choose asks for them (amx=True) only after its
-        # check passed, or when --llm-amx forces it.
-        p.no_extra_bufts = True
-    return p
 
 
 class GGUFBackend:
@@ -111,9 +102,9 @@ class GGUFBackend:
         with self._lock:
             if self._server is None:
                 # OMP_WAIT_POLICY=PASSIVE is set by qa.config at import (it must precede torch's libgomp)
-                xllamacpp = _xllamacpp()
+                xllamacpp = load_xllamacpp()
                 try:
-                    self._server = xllamacpp.Server(_server_params(self.path, self.threads, self.ctx,
+                    self._server = xllamacpp.Server(server_params(self.path, self.threads, self.ctx,
                                                                    self.max_tokens, self.amx))
                 except RuntimeError as exc:
                     raise LLMError(f"could not load the GGUF model {self.path}: {exc}") from None
@@ -135,7 +126,7 @@ class GGUFBackend:
             self._server = None  # the server's destructor stops its loop and frees the model
 
     def _request(self, prompt: str | list[dict], max_tokens: int, stop: list[str] | None) -> dict:
-        body = {"max_tokens": int(max_tokens), "stream": True, "temperature": 0.0, "top_k": 1,
+        body: dict[str, object] = {"max_tokens": int(max_tokens), "stream": True, "temperature": 0.0, "top_k": 1,
                 "repeat_penalty": 1.1, "cache_prompt": True}  # a mild penalty stops base-model loops
         body["prompt" if isinstance(prompt, str) else "messages"] = prompt
         if stop:
@@ -192,7 +183,7 @@ def _drain(deltas: queue.Queue, deadline: float, timeout: float) -> Iterator[str
 
 
 def _style(settings: config.Settings, default: str) -> str:
-    style = getattr(settings, "llm_prompt", None) or "auto"  # optional field: "auto" | "chat" | "completion"
+    style = settings.llm_prompt or "auto"  # "auto" | "chat" | "completion"
     if style not in ("auto", "chat", "completion"):
         raise LLMError(f"unknown prompt style {style!r}; use auto, chat or completion")
     return default if style == "auto" else style
@@ -215,16 +206,9 @@ def make_backend(settings: config.Settings) -> LLMBackend | None:
         return backend
     if settings.llm_threads < 1:
         raise LLMError("--llm-threads must be at least 1")
+    assert model  # no URL, so the model is set (checked above)
     path = test_model_path(settings.cache_dir) if model == TEST_MODEL_ALIAS else Path(model).expanduser()
     _check_gguf(path)
     amx, path = choose(settings, path)
     return GGUFBackend(path, settings.llm_threads, settings.llm_ctx, settings.llm_max_tokens,
                        settings.llm_timeout, _style(settings, "completion"), amx)
-
-
-def _xllamacpp():
-    try:
-        import xllamacpp
-    except ImportError:
-        raise LLMError(f"xllamacpp is not installed; {INSTALL_HINT}") from None
-    return xllamacpp

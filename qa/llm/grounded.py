@@ -16,7 +16,7 @@ models or choose the backend (qa.api and qa.llm.backends do).
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -110,7 +110,7 @@ def compose(question: str, checks: list[ClaimCheck], passages: list[Passage],
     if not kept:
         return None
     citations, per_claim = _citations(kept, passages, documents)
-    text = " ".join(_with_markers(c.text, nums) for c, nums in zip(kept, per_claim))
+    text = " ".join(_with_markers(c.text, nums) for c, nums in zip(kept, per_claim, strict=True))
     confidence = float(np.clip(np.mean([c.score for c in kept]), 0.0, 1.0))
     note = _note(checks, kept)
     return Answer(question=question, text=text, short_answer=None, citations=citations, passages=passages,
@@ -131,8 +131,8 @@ def llm_answer(question: str, passages: list[Passage], documents: dict[str, Docu
         documents = {d.doc_id: d for d in documents}
     if not passages:
         return _fallback(fallback, NO_PASSAGES_NOTE)
-    style = getattr(backend, "prompt_style", "chat")
-    prompt = build_prompt(question, passages, style, getattr(backend, "ctx", 4096), max_tokens)
+    style = backend.prompt_style
+    prompt = build_prompt(question, passages, style, backend.ctx, max_tokens)
     raw = generate(backend, prompt, max_tokens, stop_sequences(style), on_token)
     checks = check_answer(clean_output(raw), passages, documents, encode, question)
     answer = compose(question, checks, passages, documents)

@@ -10,7 +10,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from ..errors import LLMError
@@ -87,10 +87,16 @@ class HTTPBackend:
             self.model = ids[0]
             self.name = f"http:{self.model}@{urlsplit(self.url).netloc}"
 
+    def warm(self) -> None:
+        """Nothing to load here: the server holds the model, and make_backend already checked it is up."""
+
+    def close(self) -> None:
+        """Nothing to free: every request opens and closes its own connection."""
+
     def stream(self, prompt: str | list[dict], max_tokens: int | None = None,
                stop: list[str] | None = None) -> Iterator[str]:
         messages = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
-        body = {"model": self.model or "default", "messages": messages, "stream": True,
+        body: dict[str, object] = {"model": self.model or "default", "messages": messages, "stream": True,
                 "max_tokens": int(max_tokens or self.max_tokens), "temperature": 0}
         if stop:
             body["stop"] = list(stop)[:4]  # the OpenAI API accepts at most four

@@ -14,15 +14,14 @@ with no support is reported as such whatever it cites.
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 
 from ..chunking import split_sentences
 from ..types import Document, Passage
+from ..words import claim_words, content_terms
 
 # Calibrated on 117 labelled claim/article pairs with all-MiniLM-L6-v2 (benchmarks/llm_speed.py calibrate):
 # precision 0.931, recall 0.931 at these values; the F1 plateau spans thresholds 0.62-0.65.
@@ -38,16 +37,7 @@ _NUMBER_WORDS |= {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100"
 
 _MARKER_GROUP = re.compile(r"\[\s*(?:passages?\s*)?(\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*)\s*\]", re.I)
 _LEADING_MARKERS = re.compile(r"^\s*((?:\[[^\]\n]{1,20}\]\s*)+)")
-_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_STOP = frozenset("""
-a about above after again against all also am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have
-having he her here hers herself him himself his how i if in into is it its itself just me more most my
-no nor not now of off on once only or other our ours out over own same she should so some such than
-that the their theirs them then there these they this those through to too under until up very was we
-were what when where which while who whom why will with would you your said says say according mr ms
-told also would""".split())
 
 
 @dataclass
@@ -64,25 +54,6 @@ class ClaimCheck:
     basis: str = ""  # what was scored: the sentence, or question + sentence for a bare fragment
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer  # PyStemmer, a base requirement
-
-    return Stemmer.Stemmer("english")
-
-
-def _fold(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-
-
-def content_terms(text: str) -> set[str]:
-    """Stemmed content words and numbers: what a claim asserts, minus function words."""
-    words = [w.lower().replace("’", "'").replace(",", "") for w in _WORD.findall(_fold(text))]
-    words = [w[:-2] if w.endswith("'s") else w for w in words]
-    keep = [w for w in words if w not in _STOP and (len(w) > 1 or w.isdigit())]
-    return set(_stemmer().stemWords(keep))
-
-
 def numbers(text: str) -> set[str]:
     """Numbers as written, normalised ("1,000" -> "1000"; "70%" -> "70"; "five" -> "5")."""
     found = {n.replace(",", "") for n in _NUMBER.findall(text)}
@@ -91,7 +62,7 @@ def numbers(text: str) -> set[str]:
 
 def names(text: str) -> set[str]:
     """Stemmed capitalised words after the first word: the names a claim commits to."""
-    words = _WORD.findall(_fold(text))[1:]
+    words = claim_words(text)[1:]
     return content_terms(" ".join(w for w in words if w[:1].isupper()))
 
 
@@ -104,7 +75,7 @@ class Features:
     names: frozenset
 
     @classmethod
-    def of(cls, text: str) -> "Features":
+    def of(cls, text: str) -> Features:
         return cls(frozenset(content_terms(text)), frozenset(numbers(text)), frozenset(names(text)))
 
 
@@ -183,7 +154,8 @@ class _Sources:
     def __init__(self, passages: list[Passage], documents: dict[str, Document]):
         self.spans = [passage_sentences(p, documents) for p in passages]
         docs = [documents.get(p.doc_id) for p in passages]
-        self.texts = [[d.text[s:e] for s, e in spans] if d else [] for d, spans in zip(docs, self.spans)]
+        self.texts = [[d.text[s:e] for s, e in spans] if d else []
+                      for d, spans in zip(docs, self.spans, strict=True)]
         self.feats = [[Features.of(t) for t in texts] for texts in self.texts]
         self.terms = [frozenset().union(*(f.terms for f in feats)) for feats in self.feats]
         self.vecs: list[np.ndarray] = []
@@ -199,7 +171,8 @@ class _Sources:
     def best(self, n: int, claim: Features, claim_vec: np.ndarray) -> tuple[float, int, int]:
         """(score, doc start, doc end) of passage n's best sentence for the claim."""
         best = (0.0, -1, -1)
-        for (s, e), feats, vec in zip(self.spans[n - 1], self.feats[n - 1], self.vecs[n - 1]):
+        rows = zip(self.spans[n - 1], self.feats[n - 1], self.vecs[n - 1], strict=True)
+        for (s, e), feats, vec in rows:
             score = support_score(claim, claim_vec, feats, vec, self.terms[n - 1])
             if score > best[0]:
                 best = (score, s, e)
@@ -245,7 +218,7 @@ def check_answer(answer: str, passages: list[Passage], documents: dict[str, Docu
         return []
     sources = _Sources(passages, documents)
     vecs = sources.encode_with(encode, [c.basis or "-" for c in checks])
-    for check, vec in zip(checks, vecs):
+    for check, vec in zip(checks, vecs, strict=True):
         if check.text:
             _check_one(check, vec, sources, k)
     return checks

@@ -16,7 +16,6 @@ from pathlib import Path
 import gradio as gr
 
 from qa.errors import QAError
-from qa.followup import resolve_followup
 from qa.types import Answer
 from qa.web import render
 from qa.web.uploads import save_uploads
@@ -89,8 +88,7 @@ class Handlers:
             yield chat_messages(turns), gr.skip(), turns, ""
             return
         history = history_of(turns)
-        resolved = resolve_followup(question, history) if history else question
-        turn = {"question": question, "resolved": resolved if resolved != question else None}
+        turn: dict = {"question": question, "resolved": None}
         yield chat_messages(turns, (question, "")), render.render_message("Searching the articles…"), turns, ""
         try:
             filters = parse_filters(doc_ids, date_from, date_to)
@@ -106,6 +104,9 @@ class Handlers:
             if answer is None:
                 raise RuntimeError("the assistant returned no answer")
             turn["answer"] = answer
+            # Assistant.ask resolved the follow-up and answers the question it searched for
+            if answer.question != " ".join(question.split()):
+                turn["resolved"] = answer.question
             sources = render.render_sources(answer)
         except Exception as exc:  # shown in the chat; the page stays usable
             turn["error"] = user_message(exc)
@@ -120,7 +121,7 @@ class Handlers:
         except QAError as exc:
             raise gr.Error(str(exc)) from None
 
-    def rebuild(self, full: bool, progress=gr.Progress()):
+    def rebuild(self, full: bool, progress=gr.Progress()):  # noqa: B008 - Gradio injects the bar via this default
         """Incremental (or full) rebuild with a progress bar; returns report, table, filter choices."""
         def report_progress(done: int, total: int, stage: str) -> None:
             progress((done, max(total, 1)), desc=stage)
