@@ -95,6 +95,7 @@ def _keeps_together(block: str, b: int) -> bool:
 
 
 def _extra_starts(block: str):
+    """Sentence starts that sentencex misses (see _EXTRA), checked against the word before."""
     for m in _EXTRA.finditer(block):
         if block[m.start() + 1] == ")" or block[m.start() + 2] == ")":
             yield m.end()
@@ -106,6 +107,7 @@ def _extra_starts(block: str):
 
 
 def _sentencex_starts(block: str) -> set[int]:
+    """Where sentencex starts sentences in `block` (possibly at the space before one)."""
     # sentencex 1.0.32 panics on a multi-byte space before a period (it slices UTF-8 bytes); a plain
     # space in its place keeps every character offset and avoided all panics in a 200k-string fuzz
     safe = _WIDE_SPACE.sub(" ", block) if _WIDE_SPACE.search(block) else block
@@ -152,8 +154,9 @@ def _fits_prefix(text: str, words: list[tuple[int, int]], i: int, count: Callabl
                  limit: int) -> int:
     """Largest j > i with words[i:j] within `limit` tokens (j = i + 1 even if one word is over).
 
-    Galloping then bisecting keeps the exact counts to O(log n) per piece instead of one per word,
-    assuming (as for any subword tokenizer) that adding a word never lowers the count."""
+    Galloping then bisecting keeps the exact counts to O(log n) per piece instead of one per word.
+    Every piece it returns was counted and fits (or is one word); that it is the longest such piece
+    assumes, as holds for subword tokenizers, that adding a word never lowers the count."""
     def fits(j: int) -> bool:
         return count(text[words[i][0]:words[j - 1][1]]) <= limit
     lo, step = i + 1, 1  # lo always fits (or is the single-word minimum)

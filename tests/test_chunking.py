@@ -159,3 +159,15 @@ def test_cut_long_matches_the_word_by_word_cut(words, limit):
     text = " " + " ".join(words) + " "
     span = (1, len(text) - 1)
     assert _cut_long(text, span, COUNT, limit) == _greedy_cut(text, span, COUNT, limit)
+
+
+def test_each_sentence_that_fits_is_counted_once():
+    calls = []
+
+    def counting(text: str) -> int:
+        calls.append(text)
+        return COUNT(text)
+    text = " ".join(f"Sentence number {i} is here." for i in range(40))
+    chunks = chunk_document(doc(text), counting, max_tokens=30)
+    assert len(calls) == 40 and len(set(calls)) == 40
+    check_invariants(doc(text), chunks, 30)
