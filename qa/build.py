@@ -59,7 +59,7 @@ def _text_key(text: str) -> str:
 
 def _versions() -> dict:
     out = {"python": platform.python_version()}
-    for pkg in ("numpy", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "pysbd"):
+    for pkg in ("numpy", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "sentencex"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -200,7 +200,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
     index_dir = Path(index_dir)
     embedder = load_embedder(embedder) if embedder is None or isinstance(embedder, str) else embedder
     params = {"max_tokens": min(max_tokens, embedder.max_tokens), "overlap": overlap,
-              "splitter": "pysbd-per-paragraph"}
+              "splitter": chunking.SPLITTER_ID}
     report = BuildReport(skipped=list(skipped), documents=len(documents))
     with store.build_lock(index_dir):
         prev = _Previous(index_dir, embedder, params, full)
