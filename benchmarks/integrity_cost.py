@@ -25,13 +25,16 @@ from qa.index import Index  # noqa: E402
 from qa.integrity import check_index  # noqa: E402
 
 
-def median_s(fn, repeat: int) -> float:
-    times = []
+def medians_s(fns: list, repeat: int) -> list[float]:
+    """Median seconds of each function, run in turn `repeat` times (interleaved: a busy spell on this
+    shared machine then hits all of them alike)."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for fn, out in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def main(argv=None) -> int:
@@ -48,9 +51,8 @@ def main(argv=None) -> int:
         def unhashed():
             Index._read(gen, store.read_manifest(gen, verify=False))
 
-        base = median_s(unhashed, args.repeat)
-        load = median_s(lambda: Index.load(index), args.repeat)
-        check = median_s(lambda: check_index(index), args.repeat)
+        base, load, check = medians_s([unhashed, lambda: Index.load(index), lambda: check_index(index)],
+                                      args.repeat)
         assert check_index(index) == []
     print(f"{args.n} articles, generation {size_mb:.1f} MB (fake embedder, dim 384)")
     print(f"load without hashing (baseline): {base * 1000:.0f} ms")

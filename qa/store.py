@@ -90,6 +90,10 @@ def build_lock(index_dir: Path, timeout: float = 0) -> FileLock:
 
 
 def new_generation_dir(index_dir: Path) -> tuple[str, Path]:
+    """A fresh temporary generation directory. Called under the build lock, so any other temporary one
+    was left by a build that died (kill -9, power loss): it is removed first, to free its disk space."""
+    for stale in (index_dir / "generations").glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     name = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = index_dir / "generations" / f".tmp-{name}"
     tmp.mkdir(parents=True)
