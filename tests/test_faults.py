@@ -183,3 +183,19 @@ def test_damage_seen_from_a_real_process_is_one_line(pristine, tmp_path):
         out = subprocess.run([sys.executable, "-m", "qa", argv[0], "--index", str(index), *argv[1:]],
                              capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
         assert out.returncode == 1 and "dense.faiss" in out.stdout + out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_new_build_first_removes_what_dead_builds_left(pristine, tmp_path):
+    """A build killed while writing leaves generations/.tmp-*; the next build (holding the lock, so no
+    live build can own it) removes it before writing its own, freeing that space first."""
+    index = tmp_path / "index"
+    shutil.copytree(pristine[1], index)
+    dead = index / "generations" / ".tmp-20200101T000000-dead00"
+    dead.mkdir()
+    (dead / "chunk_vectors.npy").write_bytes(bytes(1 << 16))
+    lock = store.build_lock(index)
+    try:
+        name, tmp = store.new_generation_dir(index)
+    finally:
+        lock.release()
+    assert not dead.exists() and tmp.is_dir() and tmp.name == f".tmp-{name}"
