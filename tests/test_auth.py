@@ -116,3 +116,19 @@ def test_raw_http_without_a_login_is_refused(server):
     with httpx.Client() as session:
         assert session.post(server + "/login", data={"username": "ann", "password": PASSWORD}).status_code == 200
         assert session.get(server + "/config").status_code == 200
+
+
+def test_chat_hands_the_login_to_the_server(fake_index, monkeypatch, tmp_path):
+    """The CLI path: QA_AUTH_FILE reaches launch(auth=...); --no-auth serves a public host without one."""
+    import qa.web.app as app
+
+    calls = []
+    monkeypatch.setattr(app, "launch", lambda assistant, **kw: calls.append(kw))
+    monkeypatch.delenv("QA_AUTH", raising=False)
+    monkeypatch.setenv("QA_AUTH_FILE", str(login_file(tmp_path, f"ann:{PASSWORD}\n")))
+    base = ["chat", "--index", str(fake_index), "--model", "fake", "--host", "0.0.0.0", "--port", "8123"]
+    assert cli.main(base) == 0
+    monkeypatch.delenv("QA_AUTH_FILE")
+    assert cli.main(base + ["--no-auth"]) == 0
+    assert calls == [dict(host="0.0.0.0", port=8123, share=False, auth=[("ann", PASSWORD)]),
+                     dict(host="0.0.0.0", port=8123, share=False, auth=None)]
