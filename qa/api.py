@@ -6,6 +6,7 @@ index was built with. The CLI and the web app are thin layers over this class; i
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Callable, Iterator
@@ -13,7 +14,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from . import config, retrieve
-from .answer import ABSTAIN_BELOW, Extractor, extractive_answer
+from .answer import Extractor, extractive_answer
 from .build import BuildReport, build_index
 from .embedder import Embedder, load_embedder
 from .errors import IndexMissingError, InvalidQuestionError, LLMError
@@ -45,8 +46,19 @@ class Assistant:
             self._embedder = model
         self._llm = None
         self._llm_lock = threading.Lock()
-        self.fusion = retrieve.DEFAULT_FUSION  # or "rrf"; `qa eval --fusion` compares them
-        self.abstain_below = ABSTAIN_BELOW  # `qa eval` lowers it to see every answer's confidence
+
+    # Tuning values live in settings (QA_FUSION, QA_ABSTAIN_BELOW); these names stay for older callers.
+    @property
+    def fusion(self) -> str:
+        return self.settings.fusion
+
+    @fusion.setter
+    def fusion(self, value: str) -> None:
+        self.settings = dataclasses.replace(self.settings, fusion=value)
+
+    @property
+    def abstain_below(self) -> float:
+        return self.settings.abstain_below
 
     @classmethod
     def load(cls, index_dir: Path | str | None = None, model: str | Embedder | None = None,
@@ -75,9 +87,10 @@ class Assistant:
             >>> assistant.ask("When did the Baltic states regain their independence?").short_answer
             '1991'
         """
+        config.apply_environment()  # before the embedder's Hugging Face import
         settings = settings or config.settings()
         if index_dir is not None:
-            settings.index_dir = Path(index_dir)
+            settings = dataclasses.replace(settings, index_dir=Path(index_dir))
         try:
             index = Index.load(settings.index_dir)
         except IndexMissingError:

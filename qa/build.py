@@ -214,9 +214,9 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
         texts = {d.doc_id: d.text for d in documents}
         chunk_vecs = _embed([c.text for c in chunks], embedder, prev, progress, report, "chunks")
         sent_vecs = _embed([texts[d][s:e] for d, s, e in sentences], embedder, prev, progress, report, "sentences")
-        name, tmp = store.new_generation_dir(index_dir)
-        _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress)
-        store.commit_generation(index_dir, name, tmp, _manifest(documents, chunks, sentences, embedder, params))
+        with store.new_generation(index_dir) as (name, tmp):  # a failed write removes the partial one
+            _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress)
+            store.commit_generation(index_dir, name, tmp, _manifest(documents, chunks, sentences, embedder, params))
     report.chunks, report.generation = len(chunks), name
     report.seconds = time.perf_counter() - t0
     return report

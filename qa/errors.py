@@ -39,3 +39,17 @@ class InvalidQuestionError(QAError):
 
 class LLMError(QAError):
     """The optional local model or HTTP endpoint failed or is not configured."""
+
+
+class SettingsError(QAError):
+    """A setting from the environment, a flag or Python has the wrong type or is out of range."""
+
+    exit_code = 2
+
+
+class AuthError(QAError):
+    """The web chat's login is required but missing, or its credentials file is unusable."""
+
+
+class IndexWriteError(QAError):
+    """A new index generation could not be written (disk full, read-only, ...); the old one still serves."""

@@ -6,8 +6,8 @@ SQuAD-normalised short-answer EM/F1, citation validity, right-source rate, abste
 precision/recall/F1 (positive class = unanswerable) and ask latency p50/p95. Each answer carries
 its `confidence`, so an abstention curve over thresholds is computed by re-applying each threshold
 to the stored confidences. To know the answer text of questions the live threshold would abstain
-on, ask() runs with `Assistant.abstain_below` set to -inf and the live threshold is re-applied
-afterwards (every metric reports the live threshold); an Assistant without that attribute is asked
+on, ask() runs with a copy of its settings whose `abstain_below` is -inf, and the live threshold is re-applied
+afterwards (every metric reports the live threshold); an Assistant without settings is asked
 as it is, and the curve below its threshold is then a lower bound (the report says so).
 What it does not do: change the default index (it is built only if missing; SQuAD files get their
 own cached paragraph index, see qa.eval_data), tune anything, or call an LLM.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -163,62 +164,65 @@ class EvalReport:
 @contextlib.contextmanager
 def _unthresholded(assistant):
     """While active, ask() answers even below the abstention threshold; yields whether that worked."""
-    live = getattr(assistant, "abstain_below", None)
+    live = getattr(assistant, "settings", None)
     if live is None:
         yield False
         return
-    assistant.abstain_below = float("-inf")
+    assistant.settings = dataclasses.replace(live, abstain_below=float("-inf"))
     try:
         yield True
     finally:
-        assistant.abstain_below = live
+        assistant.settings = live
 
 
-def _assistant(eval_set: EvalSet, index_dir, model):
+def _assistant(eval_set: EvalSet, index_dir, model, settings):
     from .api import Assistant
 
     if eval_set.documents is None:
-        return Assistant.load(index_dir, model=model, build_if_missing=True)
+        return Assistant.load(index_dir, model=model, build_if_missing=True, settings=settings)
     from . import config
     from .embedder import load_embedder
 
     embedder = load_embedder(model or config.settings().model)
     target, _ = ensure_squad_index(eval_set, embedder, index_dir)
-    assistant = Assistant.load(target, model=embedder)
+    assistant = Assistant.load(target, model=embedder, settings=settings)
     assistant.index.check_embedder(embedder)  # Assistant.load does not check an Embedder object
     return assistant
 
 
-def run_eval(path, k: int = 5, index_dir=None, model=None, fusion: str = "weighted", thresholds=None,
-             limit: int | None = None) -> "EvalReport":
+def run_eval(path, k: int = 5, index_dir=None, model=None, fusion: str | None = None, thresholds=None,
+             limit: int | None = None, settings=None) -> "EvalReport":
     """Evaluate the questions in `path` (JSONL or SQuAD 2.0 JSON); see the module docstring."""
     from tqdm import tqdm
 
-    from . import answer
+    from . import config
 
+    settings = settings or config.settings()
+    if fusion is not None:
+        settings = dataclasses.replace(settings, fusion=fusion)
     eval_set = load_eval_set(path)
     questions = eval_set.questions[:limit] if limit else eval_set.questions
-    assistant = _assistant(eval_set, index_dir, model)
-    assistant.fusion = fusion
-    threshold = getattr(assistant, "abstain_below", answer.ABSTAIN_BELOW)
+    assistant = _assistant(eval_set, index_dir, model, settings)
+    threshold = settings.abstain_below
     assistant.ask(questions[0].question, k=k)  # warm-up: loads the embedder outside the timings
     with _unthresholded(assistant) as exact:
         results = [evaluate_question(assistant, q, k, threshold)
                    for q in tqdm(questions, desc="Evaluating", unit="q", disable=None, leave=False)]
-    cfg = {"path": str(path), "kind": eval_set.kind, "fusion": fusion, "k": k, "threshold": threshold,
+    cfg = {"path": str(path), "kind": eval_set.kind, "fusion": settings.fusion, "k": k, "threshold": threshold,
            "model": assistant.embedder.name, "index": str(assistant.index.path), "curve_exact": exact}
     return EvalReport(eval_set.name, cfg, summarize(results, questions),
                       abstention_curve(results, thresholds or THRESHOLDS), results)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_arguments(parser: argparse.ArgumentParser, settings_flags: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("path", metavar="FILE", help="labelled questions: JSONL (dev format) or SQuAD 2.0 JSON")
     parser.add_argument("--k", type=int, default=5, help="passages per answer (default 5)")
-    parser.add_argument("--index", default=None, help="index directory (default: settings)")
-    parser.add_argument("--model", default=None, help="embedding model (default: the index's)")
-    parser.add_argument("--fusion", choices=("weighted", "rrf"), default="weighted")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    if settings_flags:  # --index, --model, --fusion, ... from qa.config (qa.cli adds them to `qa eval`)
+        from .cli import add_setting_flags
+
+        add_setting_flags(parser, "eval")
     return parser
 
 
@@ -227,8 +231,12 @@ def main(args=None) -> int:
     if args is None or isinstance(args, (list, tuple)):
         args = add_arguments(argparse.ArgumentParser(prog="qa eval", description=__doc__.splitlines()[0]))\
             .parse_args(args)
-    report = run_eval(Path(args.path), k=args.k, index_dir=args.index, model=args.model, fusion=args.fusion,
-                      limit=args.limit)
+    from .cli import settings_from_args
+
+    settings = settings_from_args(args)
+    # only an explicit --index: a SQuAD file otherwise gets its own cached index (qa.eval_data)
+    report = run_eval(Path(args.path), k=args.k, index_dir=args.index_dir, model=args.model,
+                      limit=args.limit, settings=settings)
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.format())
     return 0
 

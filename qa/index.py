@@ -1,7 +1,9 @@
 """A loaded, read-only index generation: documents, chunks, sentences, vectors, FAISS and BM25.
 
-Loading verifies the manifest (format version, file hashes). Checking that the query model matches
-the vectors happens when an embedder is attached (`check_embedder`). It does not rank or answer.
+Loading runs the cheaper integrity check: the manifest (format version, its checksum), every file's
+size and sha256, and row counts against the manifest; `python -m qa check` (qa.integrity) adds the
+numeric and cross-file checks. Checking that the query model matches the vectors happens when an
+embedder is attached (`check_embedder`). It does not rank or answer.
 """
 from __future__ import annotations
 
@@ -38,8 +40,11 @@ class Index:
         manifest = store.read_manifest(gen)
         try:
             return cls._read(gen, manifest)
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise IndexCorruptError(f"could not read index {gen}: {exc}") from exc
+        except IndexCorruptError:
+            raise
+        except Exception as exc:  # files that passed their hashes but still do not parse: one line, the fix
+            raise IndexCorruptError(f"could not read index {gen} ({type(exc).__name__}: "
+                                    f"{' '.join(str(exc).split())[:200]}); {store.REBUILD}") from exc
 
     @classmethod
     def _read(cls, gen: Path, manifest: dict) -> "Index":
@@ -59,8 +64,11 @@ class Index:
                     store.load_npy(gen / "chunk_vectors.npy"), store.load_npy(gen / "sentence_vectors.npy"),
                     faiss.read_index(str(gen / "dense.faiss")), lexical.load_bm25(gen / "bm25"),
                     chunk_sentence_rows)
-        if index.dense.ntotal != len(chunks) or len(index.sentence_vectors) != len(sent_doc):
-            raise IndexCorruptError(f"index {gen} has vectors and rows out of step; rebuild")
+        counts = manifest["counts"]
+        if (index.dense.ntotal != len(chunks) or len(index.sentence_vectors) != len(sent_doc)
+                or len(index.chunk_vectors) != len(chunks) or (len(documents), len(chunks), len(sent_doc))
+                != (counts["documents"], counts["chunks"], counts["sentences"])):
+            raise IndexCorruptError(f"index {gen} has vectors and rows out of step; {store.REBUILD}")
         return index
 
     def check_embedder(self, embedder) -> None:

@@ -25,10 +25,11 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock, Timeout
 
-from .errors import BuildLockedError, IndexCorruptError, IndexMissingError, IndexMismatchError
+from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest carries its own checksum and every file's size
 KEEP_GENERATIONS = 2  # the live one and its predecessor
+REBUILD = "run `python -m qa build --full`"
 
 
 @contextmanager
@@ -89,17 +90,48 @@ def build_lock(index_dir: Path, timeout: float = 0) -> FileLock:
 
 
 def new_generation_dir(index_dir: Path) -> tuple[str, Path]:
+    """A fresh temporary generation directory. Called under the build lock, so any other temporary one
+    was left by a build that died (kill -9, power loss): it is removed first, to free its disk space."""
+    for stale in (index_dir / "generations").glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     name = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = index_dir / "generations" / f".tmp-{name}"
     tmp.mkdir(parents=True)
     return name, tmp
 
 
+def manifest_checksum(manifest: dict) -> str:
+    """sha256 of the manifest without its own checksum field: a flipped bit in the manifest (say, in a
+    file hash) is then blamed on the manifest rather than on the file it describes."""
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@contextmanager
+def new_generation(index_dir: Path):
+    """(name, temporary directory) to write a generation into. On any failure the partial generation
+    is removed; a failed write (disk full, read-only, ...; FAISS reports those as RuntimeError) becomes
+    one IndexWriteError line, and the live generation, never touched, keeps serving."""
+    tmp = None
+    try:
+        name, tmp = new_generation_dir(index_dir)
+        yield name, tmp
+    except (OSError, RuntimeError) as exc:
+        why = os.strerror(exc.errno) if getattr(exc, "errno", None) else " ".join(str(exc).split())[:160]
+        raise IndexWriteError(f"could not write the new index in {index_dir} ({why}); the previous index is "
+                              "still in use; free some space and run `python -m qa build` again") from exc
+    finally:
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def commit_generation(index_dir: Path, name: str, tmp: Path, manifest: dict) -> Path:
     """Hash and fsync the files, write the manifest, rename into place, then switch CURRENT."""
+    files = [p for p in sorted(tmp.rglob("*")) if p.is_file()]
     manifest = dict(manifest, format_version=FORMAT_VERSION, generation=name,
-                    files={p.relative_to(tmp).as_posix(): file_sha256(p)
-                           for p in sorted(tmp.rglob("*")) if p.is_file()})
+                    files={p.relative_to(tmp).as_posix(): file_sha256(p) for p in files},
+                    sizes={p.relative_to(tmp).as_posix(): p.stat().st_size for p in files})
+    manifest["checksum"] = manifest_checksum(manifest)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), "utf-8")
     for path in tmp.rglob("*"):
         if path.is_file():
@@ -109,11 +141,16 @@ def commit_generation(index_dir: Path, name: str, tmp: Path, manifest: dict) -> 
     os.replace(tmp, final)
     _fsync_dir(final.parent)
     pointer = index_dir / "CURRENT.tmp"
-    with open(pointer, "w", encoding="utf-8") as fh:
-        fh.write(name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(pointer, index_dir / "CURRENT")
+    try:
+        with open(pointer, "w", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer, index_dir / "CURRENT")
+    except BaseException:  # CURRENT still names the old generation: drop the unused new one
+        pointer.unlink(missing_ok=True)
+        shutil.rmtree(final, ignore_errors=True)
+        raise
     _fsync_dir(index_dir)
     prune_generations(index_dir, keep=name)
     return final
@@ -135,27 +172,54 @@ def current_generation(index_dir: Path) -> Path | None:
     pointer = Path(index_dir) / "CURRENT"
     if not pointer.exists():
         return None
-    name = pointer.read_text("utf-8").strip()
+    try:
+        text = pointer.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(f"{pointer} is unreadable ({type(exc).__name__}); {REBUILD}") from None
+    name = text[:-1]
+    # exactly what commit_generation writes: a damaged byte (even in the newline) is never read past,
+    # and no "..", "/" or NUL can reach the path
+    valid = text.endswith("\n") and bool(name) and all(c.isascii() and (c.isalnum() or c == "-") for c in name)
     gen = Path(index_dir) / "generations" / name
-    if not name or not gen.is_dir():
-        raise IndexCorruptError(f"{pointer} names generation '{name}', which does not exist; rebuild")
+    if not valid or not gen.is_dir():
+        raise IndexCorruptError(f"{pointer} names generation {name[:40]!r}, which does not exist; {REBUILD}")
     return gen
 
 
 def read_manifest(gen: Path, verify: bool = True) -> dict:
+    """The generation's manifest, checked (format version, its own checksum) and, with `verify`, every
+    file it lists checked for presence, size and sha256; errors name the file and the fix."""
+    path = gen / "manifest.json"
     try:
-        manifest = json.loads((gen / "manifest.json").read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"unreadable manifest in {gen}: {exc}") from exc
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"index format {manifest.get('format_version')} in {gen}, this qa reads format "
-            f"{FORMAT_VERSION}; rebuild with `python -m qa build --full`")
+        manifest = json.loads(path.read_text("utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+            raise ValueError("not a manifest")
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise IndexCorruptError(f"{path} is unreadable ({type(exc).__name__}); {REBUILD}") from None
+    if manifest.get("format_version") != FORMAT_VERSION:  # first: older formats had no checksum
+        raise IndexMismatchError(f"{path} is index format {manifest.get('format_version')!r}, but this qa "
+                                 f"reads format {FORMAT_VERSION}; {REBUILD}")
+    if manifest.get("checksum") != manifest_checksum(manifest) or not isinstance(manifest.get("sizes"), dict):
+        raise IndexCorruptError(f"{path} is damaged (its checksum does not match); {REBUILD}")
     if verify:
-        for name, expected in manifest.get("files", {}).items():
-            if not (gen / name).exists() or file_sha256(gen / name) != expected:
-                raise IndexCorruptError(f"{gen / name} is missing or does not match the manifest; rebuild")
+        for name in manifest["files"]:
+            problem = file_problem(gen, manifest, name)
+            if problem:
+                raise IndexCorruptError(problem)
     return manifest
+
+
+def file_problem(gen: Path, manifest: dict, name: str) -> str | None:
+    """Why the generation's file `name` does not match the manifest (missing, size, hash), or None."""
+    path = gen / name
+    if not path.is_file():
+        return f"{path} is missing; {REBUILD}"
+    size = manifest["sizes"].get(name)
+    if path.stat().st_size != size:
+        return f"{path} has {path.stat().st_size} bytes, the manifest says {size} (truncated?); {REBUILD}"
+    if file_sha256(path) != manifest["files"][name]:
+        return f"{path} does not match its hash in the manifest (damaged); {REBUILD}"
+    return None
 
 
 def require_generation(index_dir: Path) -> Path:

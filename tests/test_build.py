@@ -7,7 +7,7 @@ import pytest
 
 from qa import build, store
 from qa.embedder import FakeEmbedder
-from qa.errors import BuildLockedError, CorpusError, IndexCorruptError, IndexMismatchError
+from qa.errors import BuildLockedError, CorpusError, IndexCorruptError, IndexMismatchError, IndexWriteError
 from qa.index import Index
 
 from .conftest import copy_corpus
@@ -66,8 +66,9 @@ def test_interrupted_build_leaves_previous_index_serving(corpus, tmp_path, monke
         raise OSError("disk full (simulated)")
 
     monkeypatch.setattr(build.lexical, "save_bm25", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(IndexWriteError, match="disk full .simulated.*previous index is still in use"):
         build.build_index(corpus, index_dir, "fake")
+    assert not list((index_dir / "generations").glob(".tmp-*"))  # the partial generation is removed at once
     idx = Index.load(index_dir)
     assert idx.manifest["generation"] == first.generation and "extra.txt" not in idx.documents
     monkeypatch.undo()

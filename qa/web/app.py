@@ -3,15 +3,14 @@
 What it does: a two-column chat page (chat left, sources right), answer controls, corpus-generated
 example questions, an Articles tab with Rebuild and upload, and a JSON `ask` endpoint for
 `gradio_client`. It serves on 127.0.0.1 by default, never makes a share link unless asked, caps the
-queue (a full queue shows Gradio's "busy, try again" message) and upload size, and blocks the corpus
-and index folders from Gradio's file route.
+queue (a full queue shows Gradio's "busy, try again" message) and upload size, blocks the corpus
+and index folders from Gradio's file route, and asks for a login when given one (qa.web.auth).
 
 What it does not do: retrieval, answering, escaping or file handling; those live in `qa.api`,
 `qa.web.render`, `qa.web.handlers` and `qa.web.uploads`. Building the app starts no server.
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import sys
@@ -24,6 +23,7 @@ import gradio as gr
 from qa import config
 from qa.examples import example_questions
 from qa.web import render, style
+from qa.web.auth import is_loopback
 from qa.web.handlers import Handlers
 from qa.web.uploads import ALLOWED_SUFFIXES
 
@@ -154,20 +154,15 @@ def launch_options(assistant) -> dict:
                 inbrowser=False)
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def _console_progress(done: int, total: int, stage: str) -> None:
     print(f"\r{stage}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
 
 def launch(assistant=None, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
-           progress: Callable[[int, int, str], None] | None = None, *, block: bool = True) -> gr.Blocks:
+           progress: Callable[[int, int, str], None] | None = None, *, block: bool = True,
+           auth: list[tuple[str, str]] | None = None) -> gr.Blocks:
     """Serve the chat. With no assistant, load the default index (building it first, with progress).
+    `auth`: (user, password) pairs every page and API call must log in with (qa.web.auth.web_auth).
 
     `block=False` returns the running Blocks at once (tests, benchmarks); call `.close()` to stop it.
     """
@@ -176,10 +171,11 @@ def launch(assistant=None, host: str = "127.0.0.1", port: int = 7860, share: boo
 
         print("Loading the index (building it first if it is missing)…", file=sys.stderr)
         assistant = Assistant.load(build_if_missing=True, progress=progress or _console_progress)
-    if not _is_loopback(host):
-        print(f"Warning: serving on {host}; anyone who can reach this address can use the app "
-              "(there is no login).", file=sys.stderr)
+    if not is_loopback(host) and not auth:  # only with --no-auth (qa.web.auth refuses it otherwise)
+        print(f"Warning: serving on {host} without a login; anyone who can reach this address can use the "
+              "app.", file=sys.stderr)
     demo = build_app(assistant)
     demo.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
-                quiet=not block, **launch_options(assistant))
+                quiet=not block, auth=auth or None, auth_message="Log in to ask the articles.",
+                **launch_options(assistant))
     return demo
