@@ -17,19 +17,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import lexical, qtype
+from . import evidence, lexical, offices, qtype
+from .entities import text_keys
 from .index import Index
 from .types import Answer, Citation, Passage
 
-W_DENSE, W_LEX, W_FIT, W_RANK = 0.45, 0.40, 0.15, 0.05
+W_DENSE, W_LEX, W_FIT, W_RANK = 0.45, 0.40, 0.20, 0.05
 W_CONTEXT = 0.3  # share of the lexical score that neighbouring sentences may supply
 ABSTAIN_BELOW = 0.42  # calibrated with `qa eval` on SQuAD, dev and tests/data (README "Abstention")
 SECOND_WITHIN = 0.93  # a second sentence is added when it scores this close to the best
 CORROBORATE_COSINE = 0.72  # another article's sentence this close (and agreeing on the span) corroborates
 CORROBORATE_MAX = 3
-MISSING_NAME_PENALTY = 0.15  # "How many Patriots has Germany sent?" answered from an article with no Germany
+MISSING_NAME_PENALTY = 0.15  # a name of the question that the sentence's article never mentions
 CONFLICT_PENALTY = 1.0  # it names another holder of the asked-for office: it answers another question, never this one
+W_TYPE = 0.3  # confidence: the asked-for kind of answer is there (a holder of the role, a number of the kind)
+OTHER_TIME_PENALTY = 0.15  # the question names a year; the sentence's article is dated another and never names it
 ABSTAIN_TEXT = "I could not find this in the articles."
+_REPORTED = r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$"
 
 
 @dataclass
@@ -42,7 +46,9 @@ class Scored:
     fit: float  # question-type fit, 0..1 (see span_fit)
     missing: int  # names in the question that the sentence's article never mentions
     span: tuple[int, int] | None  # short-answer offsets within the sentence text
-    conflict: bool = False  # it names another holder of the office asked about (qtype.sentence_owners/other_office)
+    conflict: bool = False  # it names another holder of the office asked about (offices.sentence_owners/other_office)
+    when: str = "fits"  # evidence.year_agreement: "fits", "unknown" or "other"
+    relation: float = 1.0  # IDF share of the question's words other than names found around the sentence
 
 
 class Extractor:
@@ -79,24 +85,36 @@ class Extractor:
         near = sum(self.idf.get(t, self.default_idf) for t in q_tokens & window)
         return (1 - W_CONTEXT) * hit / total + W_CONTEXT * near / total
 
-    def _missing_names(self, names: list[str], doc_id: str) -> int:
-        """Question names that the sentence's whole article never mentions. (Checking only the sentence's
-        neighbours wrongly penalised paraphrase: "the Baltic trip" vs "Estonia, Latvia, and Lithuania".)"""
-        if not names:
-            return 0
-        if doc_id not in self._articles:  # lower-cased once per article, not once per sentence
+    def _relation(self, rel_tokens: set[str], row: int) -> float:
+        """Share (IDF-weighted) of the question's non-name words in the sentence or its neighbours: the
+        relation asked about ("won", "ballot", "budgeted") must be there, not only the names."""
+        total = sum(self.idf.get(t, self.default_idf) for t in rel_tokens)
+        if not total:
+            return 1.0
+        window = set(lexical.tokenize(self._window(row)))
+        return sum(self.idf.get(t, self.default_idf) for t in rel_tokens & window) / total
+
+    def _article_keys(self, doc_id: str) -> set[str]:
+        if doc_id not in self._articles:  # keyed once per article, not once per sentence
             doc = self.index.documents[doc_id]
-            self._articles[doc_id] = (doc.title + " " + doc.text).lower()
-        article = self._articles[doc_id]
-        return sum(1 for n in names if not re.search(rf"\b{re.escape(n)}", article))
+            self._articles[doc_id] = text_keys(doc.title + " " + doc.text)
+        return self._articles[doc_id]
+
+    def _missing_names(self, names: set[str], doc_id: str) -> int:
+        """Question names (as keys: "French" meets "France") that the sentence's whole article never
+        mentions. (Checking only the sentence's neighbours wrongly penalised paraphrase.)"""
+        return sum(1 for n in names if n not in self._article_keys(doc_id)) if names else 0
+
+    def _window(self, row: int) -> str:
+        rows = [r for r in (row - 1, row, row + 1)
+                if 0 <= r < len(self.index.sent_doc) and self.index.sent_doc[r] == self.index.sent_doc[row]]
+        return " ".join(self.index.sentence_text(r) for r in rows)
 
     def score_sentences(self, question: str, qvec: np.ndarray, passages: list[Passage],
                         rows_per_passage: list[list[int]]) -> list[Scored]:
-        kind = qtype.question_type(question)
+        asked = evidence.analyse(question)
         q_tokens = set(lexical.tokenize(question))
-        q_words = {w.lower() for w in re.findall(r"\w+", question)}
-        names, (roles, owners) = qtype.question_names(question), qtype.question_roles(question)
-        offices = qtype.office_modifiers(question)
+        rel_tokens = q_tokens - set(lexical.tokenize(" ".join(re.findall(r"\b[A-Z][\w'’-]*", question[1:]))))
         scored, seen, missing = [], set(), {}
         for p_idx, rows in enumerate(rows_per_passage):
             for row in rows:
@@ -106,31 +124,77 @@ class Extractor:
                 dense = float(self.index.sentence_vectors[row] @ qvec)
                 lex = self._lex(q_tokens, row)
                 text = self.index.sentence_text(row)
-                span = best_span(text, kind, q_words)
-                fit = span_fit(text, span, kind)
+                span, fit = answer_span(text, asked)
                 # "Lithuania's Minister ..." does not answer "Who is Russia's defence minister?"
-                named = qtype.sentence_owners(text, roles) if owners else set()
-                conflict = (bool(named) and not named & owners) or qtype.other_office(text, offices)
-                score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx) \
-                    - (CONFLICT_PENALTY if conflict else 0.0)
+                named = offices.sentence_owners(text, asked.roles) if asked.owners else set()
+                conflict = (bool(named) and not named & asked.owners) or offices.other_office(text, asked.office_mods)
                 doc_id = self.index.sent_doc[row]
+                when = self._when(asked, row, doc_id)
+                score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx) \
+                    - (CONFLICT_PENALTY if conflict else 0.0) - (OTHER_TIME_PENALTY if when == "other" else 0.0)
                 if doc_id not in missing:  # the same for every sentence of an article
-                    missing[doc_id] = self._missing_names(names, doc_id)
-                scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span, conflict))
+                    missing[doc_id] = self._missing_names(asked.names, doc_id)
+                scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span, conflict, when))
         scored.sort(key=lambda s: (-s.score, s.row))
+        if scored:
+            scored[0].relation = self._relation(rel_tokens, scored[0].row)
         return scored
+
+    def _when(self, asked: evidence.Asked, row: int, doc_id: str) -> str:
+        if not asked.years:
+            return "fits"
+        doc = self.index.documents[doc_id]
+        return evidence.year_agreement(asked, self._window(row), doc.text, doc.date)
+
+
+def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] | None, float]:
+    """(short-answer span, type fit 0..1): how well the sentence offers the kind of answer asked for."""
+    kind = asked.kind
+    if kind == qtype.OTHER:
+        return None, 0.5
+    if kind == qtype.PERSON and asked.roles:
+        fit, span = evidence.holder_fit(sentence, asked)
+        if span:  # "Westpac chief economist Bill Evans": the holder of the role asked about
+            return span, 1.0
+    spans = _fresh_spans(sentence, kind, asked.words)
+    if kind == qtype.NUMBER and asked.num_kind == qtype.AGE:
+        spans = [s for s in qtype.age_spans(sentence) if s not in spans] + spans
+    if not spans:
+        return None, 0.0
+    if kind == qtype.NUMBER:
+        fits = {s: qtype.number_fit(sentence, s, asked.num_kind, asked.units) for s in spans}
+        top = max(fits.values())
+        span = _nearest(sentence, [s for s in spans if fits[s] == top], kind, asked.words)
+        return span, top
+    if kind in (qtype.PERSON, qtype.ENTITY, qtype.PLACE) and asked.head:
+        near = [s for s in spans if evidence.near_head(sentence, s, asked.head)]
+        span = _nearest(sentence, near or spans, kind, asked.words)
+        return span, (1.0 if near else 0.6) * span_fit(sentence, span, kind)
+    span = _nearest(sentence, spans, kind, asked.words)
+    fit = span_fit(sentence, span, kind)
+    if kind == qtype.PERSON and asked.roles:  # an office question whose sentence names nobody in that office
+        return span, fit * (0.2 if asked.owners else 0.6)
+    if kind == qtype.DATE and re.search(_REPORTED, sentence[max(0, span[0] - 25):span[0]]):
+        return span, 0.3  # "..., the ambassador said Saturday": the day it was said, not of the event asked about
+    return span, fit
 
 
 def best_span(sentence: str, kind: str, q_words: set[str]) -> tuple[int, int] | None:
     """The candidate span of the right type that is not just a repeat of the question's own words."""
+    spans = _fresh_spans(sentence, kind, q_words)
+    return _nearest(sentence, spans, kind, q_words) if spans else None
+
+
+def _fresh_spans(sentence: str, kind: str, q_words: set[str]) -> list[tuple[int, int]]:
     spans = [s for s in qtype.candidates(sentence, kind)
              if not {w.lower() for w in re.findall(r"\w+", sentence[s[0]:s[1]])} <= q_words]
-    # an answer rarely contains the question's own content words ("Jens Stoltenberg" is not where)
+    # an answer rarely contains the question's own content words (a name asked about is not where)
     fresh = [s for s in spans if not any(len(w) > 3 and w.lower() in q_words
                                          for w in re.findall(r"\w+", sentence[s[0]:s[1]]))]
-    spans = fresh or spans
-    if not spans:
-        return None
+    return fresh or spans
+
+
+def _nearest(sentence: str, spans: list[tuple[int, int]], kind: str, q_words: set[str]) -> tuple[int, int]:
     anchors = [(m.start(), m.end()) for m in re.finditer(r"\w+", sentence)
                if m.group().lower() in q_words and len(m.group()) > 3]
     if not anchors:
@@ -161,10 +225,13 @@ def span_fit(sentence: str, span: tuple[int, int] | None, kind: str) -> float:
 
 
 def confidence(best: Scored) -> float:
-    """What abstention compares with ABSTAIN_BELOW: similarity and overlap, plus the type fit
-    (a "when" question whose best sentence holds no date is weak evidence)."""
-    return 0.5 * best.dense + 0.5 * best.lex + 0.1 * best.fit - MISSING_NAME_PENALTY * min(best.missing, 2) \
-        - (CONFLICT_PENALTY if best.conflict else 0.0)
+    """What abstention compares with ABSTAIN_BELOW: similarity and overlap, plus evidence that the sentence
+    answers this question: the asked-for kind of answer is there (a date for "when", the holder of the
+    role asked about, a number of the asked-for kind), the question's names are in its article, it
+    gives the role to no other owner, and its article is not from another year than the question names."""
+    return 0.5 * best.dense + 0.5 * best.lex + W_TYPE * (best.fit - 0.5) \
+        - MISSING_NAME_PENALTY * min(best.missing, 2) - (CONFLICT_PENALTY if best.conflict else 0.0) \
+        - (OTHER_TIME_PENALTY if best.when == "other" else 0.0)
 
 
 def citation(index: Index, n: int, row: int) -> Citation:
@@ -236,4 +303,9 @@ def extractive_answer(index: Index, extractor: Extractor, question: str, qvec: n
         text += f"\n\nThe first point is reported by {reporters} articles." if runner_up else \
             f"\n\nReported by {reporters} articles."
     short = index.sentence_text(best.row)[best.span[0]:best.span[1]] if best.span else None
-    return Answer(question, text, short, citations, passages, False, confidence=round(conf, 4))
+    note = ""
+    if best.when != "fits":  # "Who won the 2022 race?" quoted from an article about another year
+        date = index.documents[index.sent_doc[best.row]].date
+        note = (f"The quoted article is dated {date}; the question asks about {', '.join(sorted(evidence.analyse(question).years))}."
+                if date else "The quoted sentence does not say which year it is about.")
+    return Answer(question, text, short, citations, passages, False, note=note, confidence=round(conf, 4))
