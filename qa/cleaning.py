@@ -63,7 +63,7 @@ _KICKER = re.compile(r"[A-Z][A-Z'’&-]*(?: [A-Z][A-Z'’&-]*){0,3}:?")
 _ADDRESSES_READER = re.compile(r"\byour?\b", re.IGNORECASE)
 _SPEAKS_AS_WE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
 
-# Photo agencies / credit strings that end a caption ("... Zelensky Alamy", "... -/Presidency/dpa").
+# Photo agencies / credit strings that end a caption ("... the president Alamy", "... -/Presidency/dpa").
 _AGENCY = (r"(?:Alamy(?: Stock Photo)?|Getty Images|Getty|Shutterstock|Reuters|AFP|AP Photo|EPA(?:-EFE)?"
            r"|EFE|dpa|DPA|Xinhua|TASS|Sputnik|ANSA|PA Wire|PA Media|PA Images|Press Association"
            r"|Associated Press|Anadolu Agency|Anadolu|Bloomberg|NurPhoto|SOPA Images|ZUMA Wire|Imago)")

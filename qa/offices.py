@@ -75,8 +75,8 @@ def _role_positions(words: list[str], roles: set[str]) -> list[int]:
 
 
 def sentence_owners(sentence: str, roles: set[str]) -> set[str]:
-    """Keys of the owners a sentence gives one of the roles to ("Lithuanian Defense Minister" ->
-    {"@LT"}, "the minister of Germany" -> {"@DE"}); modifiers of the office ("Foreign Minister") are
+    """Keys of the owners a sentence gives one of the roles to ("Chilean Defense Minister" ->
+    {"@CL"}, "the minister of Germany" -> {"@DE"}); modifiers of the office ("Foreign Minister") are
     not owners, and "The minister said" names none."""
     if not roles:
         return set()

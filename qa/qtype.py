@@ -127,7 +127,7 @@ _WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Today|Yesterd
 
 
 def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None:
-    """The name inside a titled span: "Lithuanian President Gitanas Nauseda" -> "Gitanas Nauseda",
+    """The name inside a titled span: "Chilean President Ana Ruiz" -> "Ana Ruiz",
     "King Charles III of West Francia" -> "Charles III" (what follows "of" describes, it does not name)."""
     start, end = span
     words = list(re.finditer(r"\S+", sentence[start:end]))
@@ -164,7 +164,7 @@ def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
 
 
 def _trim_stop(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
-    """Drop a sentence-final full stop from a name ("in Kyiv." -> "Kyiv"), keeping initials ("J.")."""
+    """Drop a sentence-final full stop from a name ("in Lima." -> "Lima"), keeping initials ("J.")."""
     start, end = span
     if sentence[end - 1] == "." and end - start > 2 and sentence[end - 3] not in " .":
         end -= 1
