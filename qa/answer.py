@@ -24,13 +24,14 @@ from .types import Answer, Citation, Passage
 
 W_DENSE, W_LEX, W_FIT, W_RANK = 0.45, 0.40, 0.15, 0.05
 W_CONTEXT = 0.3  # share of the lexical score that neighbouring sentences may supply
-ABSTAIN_BELOW = 0.36  # chosen with `qa eval` on the Lee dev split, checked on SQuAD, dev and tests/data (README "Abstention")
+ABSTAIN_BELOW = 0.355  # chosen with `qa eval` on the Lee dev split, checked on SQuAD, dev and tests/data (README "Abstention")
 SECOND_WITHIN = 0.93  # a second sentence is added when it scores this close to the best
 CORROBORATE_COSINE = 0.72  # another article's sentence this close (and agreeing on the span) corroborates
 CORROBORATE_MAX = 3
 MISSING_NAME_PENALTY = 0.15  # a name of the question that the sentence's article never mentions
 CONFLICT_PENALTY = 1.0  # it names another holder of the asked-for office: it answers another question, never this one
 W_TYPE = 0.1  # confidence: the asked-for kind of answer is there (a holder of the role, a number of the kind)
+ABSENT_PENALTY = 0.5  # the sentence holds nothing of the asked-for kind (no date for "when", no name for "who")
 OTHER_TIME_PENALTY = 0.15  # the question names a year; the sentence's article is dated another and never names it
 ABSTAIN_TEXT = "I could not find this in the articles."
 _REPORTED = r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$"
@@ -229,7 +230,7 @@ def confidence(best: Scored) -> float:
     answers this question: the asked-for kind of answer is there (a date for "when", the holder of the
     role asked about, a number of the asked-for kind), the question's names are in its article, it
     gives the role to no other owner, and its article is not from another year than the question names."""
-    return 0.5 * best.dense + 0.5 * best.lex + W_TYPE * (best.fit - 0.5) \
+    return 0.5 * best.dense + 0.5 * best.lex + W_TYPE * (best.fit - 0.5) - (ABSENT_PENALTY if best.fit == 0 else 0.0) \
         - MISSING_NAME_PENALTY * min(best.missing, 2) - (CONFLICT_PENALTY if best.conflict else 0.0) \
         - (OTHER_TIME_PENALTY if best.when == "other" else 0.0)
 

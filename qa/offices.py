@@ -64,9 +64,10 @@ def question_roles(question: str) -> tuple[set[str], set[str]]:
             owners |= _chain_keys(m.group(3))
     for m in re.finditer(rf"\b({_CHAIN})((?:\s+[a-z][\w-]*){{1,3}})", body):  # "the French president"
         words = m.group(2).split()
-        if country_code(m.group(1)) and any(_is_role_word(w) for w in words):
+        last = max((i for i, w in enumerate(words) if _is_role_word(w)), default=-1)
+        if country_code(m.group(1)) and last >= 0:
             owners |= _chain_keys(m.group(1))
-            roles |= {stem(w) for w in words if w not in _FUNCTION}
+            roles |= {stem(w) for w in words[:last + 1] if w not in _FUNCTION}
     return roles - owners, owners
 
 
@@ -113,8 +114,10 @@ def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
     role_re = r"(?:[\w-]+\s+){0,3}?(?:%s)\w*" % "|".join(re.escape(r[:-1] if r.endswith("i") else r)
                                                       for r in sorted(roles))
     name = r"([A-Z][\w'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w'’-]+){1,3})"
+    one = r"([A-Z][\w'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w'’-]+){0,3})"  # an apposition may name one word
     for pattern in (rf"(?i:\b{role_re})\s+{name}",  # "chief economist Bill Evans"
                     rf"{name},\s+(?:the\s+|a\s+)?(?:{_CHAIN}\s+)?(?i:{role_re})\b",  # "X, the German chancellor"
+                    rf"{one},\s+(?:the\s+|a\s+)?{_CHAIN}['’]s\s+(?i:{role_re})\b",  # "Bohemond, Robert's son"
                     rf"(?i:{role_re})\s+of\s+(?:the\s+)?{_CHAIN},\s+{name}"):  # "the chancellor of Germany, X"
         out += [_drop_titles(sentence, m.span(1), roles) for m in re.finditer(pattern, sentence)
                 if not _NOT_NAMES.match(m.group(1))]
@@ -127,7 +130,8 @@ def _drop_titles(sentence: str, span: tuple[int, int], roles: set[str]) -> tuple
     for m in re.finditer(r"\S+", sentence[start:end]):
         w = m.group()
         if not (stem(w) in roles or _is_role_word(w)):
-            return (start + m.start(), end) if len(sentence[start + m.start():end].split()) >= 2 else None
+            kept = (start + m.start(), end)  # after a dropped title, one word left is a title's tail, not a name
+            return kept if m.start() == 0 or len(sentence[kept[0]:end].split()) >= 2 else None
     return None
 
 

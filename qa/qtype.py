@@ -19,7 +19,7 @@ _AUX = r"(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should
 _TYPE_RULES = [
     (PERCENT, r"\b(what|which) (share|percentage|percent|proportion|fraction|portion)\b|\bhow much of\b"
               r"|\bwhat per ?cent\b"),
-    (DATE, r"^when\b|\bwhen (did|was|were|is|will|does|do)\b|\b(what|which|in what|on what) (year|date|day|month|"
+    (DATE, r"\bwhen (did|was|were|is|will|does|do|are|has|have|had)\b|\b(what|which|in what|on what) (year|date|day|month|"
            r"time|century|decade|period)\b|\bhow long ago\b|\bsince when\b"),
     (NUMBER, r"\bhow (many|much|long|far|old|big|large|often|high|tall|fast|deep|heavy)\b|\b(what|which) (number|"
              r"percentage|percent|share|proportion|amount|fraction|portion|sum|price|cost|rate|size|age)\b"
@@ -57,7 +57,7 @@ _LEADING = {"who": PERSON, "whom": PERSON, "whose": PERSON, "where": PLACE, "whe
 
 def question_type(question: str) -> str:
     q = " ".join(question.lower().replace("?", " ").split())
-    if q.split()[:1] and q.split()[0] in _LEADING:
+    if q.split()[:1] and q.split()[0] in _LEADING and not re.match(rf"when (?!{_AUX}\b)", q):
         return _LEADING[q.split()[0]]  # the question's own wh-word decides ("Where was the man who ...")
     for qtype, pattern in _TYPE_RULES:
         if re.search(pattern, q):
