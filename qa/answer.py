@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import evidence, lexical, offices, qtype
-from .entities import text_keys
+from .entities import country_spans, text_keys
 from .index import Index
 from .types import Answer, Citation, Passage
 
@@ -34,6 +34,7 @@ W_TYPE = 0.1  # confidence: the asked-for kind of answer is there (a holder of t
 ABSENT_PENALTY = 0.5  # the sentence holds nothing of the asked-for kind (no date for "when", no name for "who")
 OTHER_TIME_PENALTY = 0.15  # the question names a year; the sentence's article is dated another and never names it
 ABSTAIN_TEXT = "I could not find this in the articles."
+_SAYING = {"say", "said", "says", "announce", "announced", "tell", "told", "report", "reported", "state", "stated"}
 _REPORTED = r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$"
 
 
@@ -158,8 +159,10 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
         if span:  # "Westpac chief economist Bill Evans": the holder of the role asked about
             return span, 1.0
     spans = _fresh_spans(sentence, kind, asked.words)
-    if kind == qtype.NUMBER and asked.num_kind == qtype.AGE:
-        spans = [s for s in qtype.age_spans(sentence) if s not in spans] + spans
+    if kind == qtype.NUMBER and asked.num_kind == qtype.AGE:  # "how old": only an age answers ("aged 61")
+        spans = qtype.age_spans(sentence)
+    if kind == qtype.PERSON or (kind == qtype.ENTITY and asked.head):  # "Irish", "US" name no person or firm
+        spans = [s for s in spans if not _only_country(sentence[s[0]:s[1]])]
     if not spans:
         return None, 0.0
     if kind == qtype.NUMBER:
@@ -175,9 +178,15 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
     fit = span_fit(sentence, span, kind)
     if kind == qtype.PERSON and asked.roles:  # an office question whose sentence names nobody in that office
         return span, fit * (0.2 if asked.owners else 0.6)
-    if kind == qtype.DATE and re.search(_REPORTED, sentence[max(0, span[0] - 25):span[0]]):
-        return span, 0.3  # "..., the ambassador said Saturday": the day it was said, not of the event asked about
+    if kind == qtype.DATE and re.search(_REPORTED, sentence[max(0, span[0] - 25):span[0]]) \
+            and not asked.words & _SAYING:
+        return span, 0.0  # "..., the ambassador said Saturday": the day it was said, not of the event asked about
     return span, fit
+
+
+def _only_country(text: str) -> bool:
+    spans = country_spans(text)
+    return bool(spans) and sum(e - s for s, e, _ in spans) >= len(text.strip()) - 1
 
 
 def best_span(sentence: str, kind: str, q_words: set[str]) -> tuple[int, int] | None:
