@@ -51,6 +51,7 @@ class Scored:
     conflict: bool = False  # it names another holder of the office asked about (offices.sentence_owners/other_office)
     when: str = "fits"  # evidence.year_agreement: "fits", "unknown" or "other"
     relation: float = 1.0  # IDF share of the question's words other than names found around the sentence
+    helper: "Scored | None" = None  # the neighbouring sentence that holds the asked-for kind of answer
 
 
 class Extractor:
@@ -137,6 +138,7 @@ class Extractor:
                 if doc_id not in missing:  # the same for every sentence of an article
                     missing[doc_id] = self._missing_names(asked.names, doc_id)
                 scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span, conflict, when))
+        _lend_neighbour_fit(scored, self.index.sent_doc, asked.kind)
         scored.sort(key=lambda s: (-s.score, s.row))
         if scored:
             scored[0].relation = self._relation(rel_tokens, scored[0].row)
@@ -147,6 +149,27 @@ class Extractor:
             return "fits"
         doc = self.index.documents[doc_id]
         return evidence.year_agreement(asked, self._window(row), doc.text, doc.date)
+
+
+NEIGHBOUR_FIT = 0.8  # share of a neighbour's type fit a sentence without one may borrow
+
+
+def _lend_neighbour_fit(scored: list[Scored], sent_doc, kind: str) -> None:
+    """A sentence with nothing of the asked-for kind whose neighbour in the same article has it ("A gay
+    student is suing his school." + "Tim, 16, alleged ...") borrows part of that fit; the neighbour is
+    then quoted with it. News often states the event in one sentence and the name or number in the next."""
+    if kind == qtype.OTHER:
+        return
+    by_row = {s.row: s for s in scored}
+    for s in scored:
+        if s.fit > 0:
+            continue
+        near = [by_row[r] for r in (s.row + 1, s.row - 1) if r in by_row and sent_doc[r] == sent_doc[s.row]
+                and by_row[r].fit >= 0.6 and not by_row[r].conflict]
+        if near:
+            s.helper = near[0]
+            s.fit = NEIGHBOUR_FIT * near[0].fit
+            s.score += W_FIT * s.fit
 
 
 def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] | None, float]:
@@ -171,6 +194,9 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
         span = _nearest(sentence, [s for s in spans if fits[s] == top], kind, asked.words)
         return span, top
     if kind in (qtype.PERSON, qtype.ENTITY, qtype.PLACE) and asked.head:
+        spans = [s for s in spans if not evidence.describes_unnamed(sentence, s, asked.head)]
+        if not spans:
+            return None, 0.0
         near = [s for s in spans if evidence.near_head(sentence, s, asked.head)]
         span = _nearest(sentence, near or spans, kind, asked.words)
         return span, (1.0 if near else 0.6) * span_fit(sentence, span, kind)
@@ -308,11 +334,13 @@ def extractive_answer(index: Index, extractor: Extractor, question: str, qvec: n
     # a close runner-up is quoted too: the top sentence alone holds the answer ~74% of the time on
     # SQuAD, the top two ~85% (`qa eval`); both are verbatim and cited, so the reader can judge
     runner_up = scored[1] if len(scored) > 1 and scored[1].score >= SECOND_WITHIN * best.score else None
+    runner_up = best.helper or runner_up  # the neighbour holding the answer is always quoted with it
     text, citations, reporters = _compose(index, best, runner_up)
     if reporters > 1:
         text += f"\n\nThe first point is reported by {reporters} articles." if runner_up else \
             f"\n\nReported by {reporters} articles."
-    short = index.sentence_text(best.row)[best.span[0]:best.span[1]] if best.span else None
+    holder = best.helper or best
+    short = index.sentence_text(holder.row)[holder.span[0]:holder.span[1]] if holder.span else None
     note = ""
     if best.when != "fits":  # "Who won the 2022 race?" quoted from an article about another year
         date = index.documents[index.sent_doc[best.row]].date

@@ -64,6 +64,16 @@ def near_head(sentence: str, span: tuple[int, int], head: str | None) -> bool:
     return bool(window) and any(stem(w) == key for w in left + inside_or_after)
 
 
+def describes_unnamed(sentence: str, span: tuple[int, int], head: str | None) -> bool:
+    """"an Islamic website", "a Melbourne Christian school": a capitalised word describing an unnamed
+    thing of the kind asked for, not its name."""
+    if not head:
+        return False
+    after = re.match(r"\s+([\w-]+)", sentence[span[1]:])
+    return bool(re.search(r"\b(?:a|an)\s+$", sentence[:span[0]], re.I) and after
+                and stem(after.group(1)) == stem(head))
+
+
 def year_agreement(asked: Asked, window: str, article: str, date: str | None) -> str:
     """"fits" when a year the question names is in the sentence's neighbourhood or is its article's
     year; "other" when the article is dated another year and never names it; else "unknown"."""
