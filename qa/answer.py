@@ -11,7 +11,8 @@ defence minister") is ruled out; one from an article dated another year than the
 loses confidence and carries a note. Weak evidence means abstaining (`confidence`). Sentences in
 other articles that say the same thing are cited as corroboration. It does not retrieve passages
 or generate text.
-"""from __future__ import annotations
+"""
+from __future__ import annotations
 
 import math
 import re
