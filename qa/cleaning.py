@@ -192,13 +192,13 @@ def _rule_for(text: str, seen: set[str]) -> str | None:
     return None
 
 
-def classify(raw: str) -> list[tuple[str, str | None]]:
+def classify(raw: str, templates: frozenset[str] = frozenset()) -> list[tuple[str, str | None]]:
     """(line text, rule name or None if kept) for every unit; useful to see why text was dropped."""
     units = _units(raw)
-    return [(u.text, rule) for u, rule in zip(units, _rules(units))]
+    return [(u.text, rule) for u, rule in zip(units, _rules(units, templates))]
 
 
-def _rules(units: list[_Unit]) -> list[str | None]:
+def _rules(units: list[_Unit], templates: frozenset[str] = frozenset()) -> list[str | None]:
     rules: list[str | None] = []
     seen: set[str] = set()
     list_left = 0  # > 0 while inside a "Read more:" list
@@ -218,19 +218,20 @@ def _rules(units: list[_Unit]) -> list[str | None]:
             if is_headline_like(rest):
                 rules.append("related-inline")
                 continue
-        rule = _rule_for(u.text, seen)
+        rule = "template" if u.text in templates else _rule_for(u.text, seen)  # qa.templates
         rules.append(rule)
         if rule is None:
             seen.add(u.text)
     return rules
 
 
-def clean_text(raw: str) -> tuple[str, tuple[tuple[int, int, int], ...]]:
-    """Return (clean text, segments) where each segment (cs, rs, n) has clean[cs:cs+n] == raw[rs:rs+n]."""
+def clean_text(raw: str, templates: frozenset[str] = frozenset()) -> tuple[str, tuple[tuple[int, int, int], ...]]:
+    """(clean text, segments) where each segment (cs, rs, n) has clean[cs:cs+n] == raw[rs:rs+n];
+    `templates` are a corpus's recurring lines (qa.templates.template_lines), dropped as boilerplate."""
     units = _units(raw)
     runs: list[list[int]] = []  # [raw_start, raw_end, para]
     prev_kept = False
-    for u, rule in zip(units, _rules(units)):
+    for u, rule in zip(units, _rules(units, templates)):
         if rule is not None:
             prev_kept = False
             continue
