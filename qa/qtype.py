@@ -154,6 +154,7 @@ def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
     if qtype == DATE:
         return _merge(_spans(_DATE, sentence))
     names = [_trim_stop(sentence, n) for n in _names(sentence) if not _MONTHS.match(sentence[n[0]:n[1]])
+             and not re.search(r"[$€£¥]$", sentence[:n[0]])  # "$US3000" is a sum, not a name
              and not _WEEKDAY.fullmatch(sentence[n[0]:n[1]].rstrip("."))]
     if qtype == PERSON:  # a name right after "in/at/from/near" is a place ("tagged in Northern Ireland")
         return [c for c in (_person_core(sentence, n) for n in names)
