@@ -125,7 +125,7 @@ def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
 
 
 def _drop_titles(sentence: str, span: tuple[int, int], roles: set[str]) -> tuple[int, int] | None:
-    """"Minister Dmytro Kuleba" -> "Dmytro Kuleba": a title word is not part of the name."""
+    """"Minister Ana Ruiz" -> "Ana Ruiz": a title word is not part of the name."""
     start, end = span
     for m in re.finditer(r"\S+", sentence[start:end]):
         w = m.group()
