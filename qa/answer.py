@@ -2,11 +2,14 @@
 
 Each sentence of the top passages is scored by dense similarity to the question (precomputed
 sentence vectors: one encoder call per question), IDF-weighted recall of the question's words, and
-whether it holds a span of the type the question asks for (qa.qtype). The best sentence becomes the
-answer, quoted verbatim with its document offsets; a short answer span is cut from it where the
-question type allows. A sentence that names another holder of the office asked about ("Lithuania's
-minister" for "Russia's defence minister") is ruled out. Weak evidence means abstaining. Sentences
-in other articles that say the same thing are cited as corroboration. It does not retrieve passages
+whether it holds an answer of the kind asked for (qa.spans, qa.evidence): the holder of the office
+asked about, a name beside the noun asked for, a number of the asked-for kind, a date; a sentence
+without one may borrow it from its neighbour, which is then quoted too. The best sentence becomes the
+answer, quoted verbatim with its document offsets, with a short answer span where the type allows.
+A sentence that gives the office asked about to another owner ("Spain's minister" for "France's
+defence minister") is ruled out; one from an article dated another year than the question names
+loses confidence and carries a note. Weak evidence means abstaining (`confidence`). Sentences in
+other articles that say the same thing are cited as corroboration. It does not retrieve passages
 or generate text.
 """
 from __future__ import annotations
@@ -17,18 +20,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import lexical, qtype
+from . import evidence, lexical, offices, qtype
+from .entities import text_keys
 from .index import Index
+from .spans import answer_span, best_span, span_fit  # noqa: F401  (best_span, span_fit: public here too)
 from .types import Answer, Citation, Passage
 
 W_DENSE, W_LEX, W_FIT, W_RANK = 0.45, 0.40, 0.15, 0.05
 W_CONTEXT = 0.3  # share of the lexical score that neighbouring sentences may supply
-ABSTAIN_BELOW = 0.42  # calibrated with `qa eval` on SQuAD, dev and tests/data (README "Abstention")
+ABSTAIN_BELOW = 0.355  # chosen with `qa eval` on the Lee dev split, checked on SQuAD, dev and tests/data (README "Abstention")
 SECOND_WITHIN = 0.93  # a second sentence is added when it scores this close to the best
 CORROBORATE_COSINE = 0.72  # another article's sentence this close (and agreeing on the span) corroborates
 CORROBORATE_MAX = 3
-MISSING_NAME_PENALTY = 0.15  # "How many Patriots has Germany sent?" answered from an article with no Germany
+MISSING_NAME_PENALTY = 0.15  # a name of the question that the sentence's article never mentions
 CONFLICT_PENALTY = 1.0  # it names another holder of the asked-for office: it answers another question, never this one
+W_TYPE = 0.1  # confidence: the asked-for kind of answer is there (a holder of the role, a number of the kind)
+ABSENT_PENALTY = 0.5  # the sentence holds nothing of the asked-for kind (no date for "when", no name for "who")
+OTHER_TIME_PENALTY = 0.15  # the question names a year; the sentence's article is dated another and never names it
 ABSTAIN_TEXT = "I could not find this in the articles."
 
 
@@ -42,7 +50,10 @@ class Scored:
     fit: float  # question-type fit, 0..1 (see span_fit)
     missing: int  # names in the question that the sentence's article never mentions
     span: tuple[int, int] | None  # short-answer offsets within the sentence text
-    conflict: bool = False  # it names another holder of the office asked about (qtype.sentence_owners/other_office)
+    conflict: bool = False  # it names another holder of the office asked about (offices.sentence_owners/other_office)
+    when: str = "fits"  # evidence.year_agreement: "fits", "unknown" or "other"
+    relation: float = 1.0  # IDF share of the question's words other than names found around the sentence
+    helper: "Scored | None" = None  # the neighbouring sentence that holds the asked-for kind of answer
 
 
 class Extractor:
@@ -52,7 +63,7 @@ class Extractor:
         n = max(int(index.bm25.scores["num_docs"]), 1)
         df = np.diff(indptr)
         # squared IDF, as in the dot product of two tf-idf vectors: the rare word a question shares with
-        # a sentence ("warehouses") should outweigh several common ones ("Zelensky", "air", "defence")
+        # a sentence ("warehouses") should outweigh several common ones ("minister", "said", "defence")
         self.idf = {tok: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) ** 2
                     for tok, i in index.bm25.vocab_dict.items() if i < len(df)}
         self.default_idf = math.log(1 + (n + 0.5) / 0.5) ** 2
@@ -79,24 +90,36 @@ class Extractor:
         near = sum(self.idf.get(t, self.default_idf) for t in q_tokens & window)
         return (1 - W_CONTEXT) * hit / total + W_CONTEXT * near / total
 
-    def _missing_names(self, names: list[str], doc_id: str) -> int:
-        """Question names that the sentence's whole article never mentions. (Checking only the sentence's
-        neighbours wrongly penalised paraphrase: "the Baltic trip" vs "Estonia, Latvia, and Lithuania".)"""
-        if not names:
-            return 0
-        if doc_id not in self._articles:  # lower-cased once per article, not once per sentence
+    def _relation(self, rel_tokens: set[str], row: int) -> float:
+        """Share (IDF-weighted) of the question's non-name words in the sentence or its neighbours: the
+        relation asked about ("won", "ballot", "budgeted") must be there, not only the names."""
+        total = sum(self.idf.get(t, self.default_idf) for t in rel_tokens)
+        if not total:
+            return 1.0
+        window = set(lexical.tokenize(self._window(row)))
+        return sum(self.idf.get(t, self.default_idf) for t in rel_tokens & window) / total
+
+    def _article_keys(self, doc_id: str) -> set[str]:
+        if doc_id not in self._articles:  # keyed once per article, not once per sentence
             doc = self.index.documents[doc_id]
-            self._articles[doc_id] = (doc.title + " " + doc.text).lower()
-        article = self._articles[doc_id]
-        return sum(1 for n in names if not re.search(rf"\b{re.escape(n)}", article))
+            self._articles[doc_id] = text_keys(doc.title + " " + doc.text)
+        return self._articles[doc_id]
+
+    def _missing_names(self, names: set[str], doc_id: str) -> int:
+        """Question names (as keys: "French" meets "France") that the sentence's whole article never
+        mentions. (Checking only the sentence's neighbours wrongly penalised paraphrase.)"""
+        return sum(1 for n in names if n not in self._article_keys(doc_id)) if names else 0
+
+    def _window(self, row: int) -> str:
+        rows = [r for r in (row - 1, row, row + 1)
+                if 0 <= r < len(self.index.sent_doc) and self.index.sent_doc[r] == self.index.sent_doc[row]]
+        return " ".join(self.index.sentence_text(r) for r in rows)
 
     def score_sentences(self, question: str, qvec: np.ndarray, passages: list[Passage],
                         rows_per_passage: list[list[int]]) -> list[Scored]:
-        kind = qtype.question_type(question)
+        asked = evidence.analyse(question)
         q_tokens = set(lexical.tokenize(question))
-        q_words = {w.lower() for w in re.findall(r"\w+", question)}
-        names, (roles, owners) = qtype.question_names(question), qtype.question_roles(question)
-        offices = qtype.office_modifiers(question)
+        rel_tokens = q_tokens - set(lexical.tokenize(" ".join(re.findall(r"\b[A-Z][\w'’-]*", question[1:]))))
         scored, seen, missing = [], set(), {}
         for p_idx, rows in enumerate(rows_per_passage):
             for row in rows:
@@ -106,65 +129,59 @@ class Extractor:
                 dense = float(self.index.sentence_vectors[row] @ qvec)
                 lex = self._lex(q_tokens, row)
                 text = self.index.sentence_text(row)
-                span = best_span(text, kind, q_words)
-                fit = span_fit(text, span, kind)
-                # "Lithuania's Minister ..." does not answer "Who is Russia's defence minister?"
-                named = qtype.sentence_owners(text, roles) if owners else set()
-                conflict = (bool(named) and not named & owners) or qtype.other_office(text, offices)
-                score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx) \
-                    - (CONFLICT_PENALTY if conflict else 0.0)
+                span, fit = answer_span(text, asked)
+                # "Spain's Minister ..." does not answer "Who is France's defence minister?"
+                named = offices.sentence_owners(text, asked.roles) if asked.owners else set()
+                conflict = (bool(named) and not named & asked.owners) or offices.other_office(text, asked.office_mods)
                 doc_id = self.index.sent_doc[row]
+                when = self._when(asked, row, doc_id)
+                score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx) \
+                    - (CONFLICT_PENALTY if conflict else 0.0) - (OTHER_TIME_PENALTY if when == "other" else 0.0)
                 if doc_id not in missing:  # the same for every sentence of an article
-                    missing[doc_id] = self._missing_names(names, doc_id)
-                scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span, conflict))
+                    missing[doc_id] = self._missing_names(asked.names, doc_id)
+                scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span, conflict, when))
+        _lend_neighbour_fit(scored, self.index.sent_doc, asked.kind)
         scored.sort(key=lambda s: (-s.score, s.row))
+        if scored:
+            scored[0].relation = self._relation(rel_tokens, scored[0].row)
         return scored
 
-
-def best_span(sentence: str, kind: str, q_words: set[str]) -> tuple[int, int] | None:
-    """The candidate span of the right type that is not just a repeat of the question's own words."""
-    spans = [s for s in qtype.candidates(sentence, kind)
-             if not {w.lower() for w in re.findall(r"\w+", sentence[s[0]:s[1]])} <= q_words]
-    # an answer rarely contains the question's own content words ("Jens Stoltenberg" is not where)
-    fresh = [s for s in spans if not any(len(w) > 3 and w.lower() in q_words
-                                         for w in re.findall(r"\w+", sentence[s[0]:s[1]]))]
-    spans = fresh or spans
-    if not spans:
-        return None
-    anchors = [(m.start(), m.end()) for m in re.finditer(r"\w+", sentence)
-               if m.group().lower() in q_words and len(m.group()) > 3]
-    if not anchors:
-        return spans[0]
-
-    def cost(span: tuple[int, int]) -> float:
-        # SQuAD-style prior: the answer sits near the words the question shares with the sentence;
-        # multi-word names are preferred for "who" questions (a lone capital is often a place)
-        gaps = sorted(max(a[0] - span[1], span[0] - a[1], 0) for a in anchors)
-        near = sum(gaps[:3]) / min(3, len(gaps))
-        single = kind == qtype.PERSON and " " not in sentence[span[0]:span[1]].strip()
-        # "where" answers follow a locative preposition far more often than not
-        located = kind == qtype.PLACE and re.search(r"\b(in|at|from|near|to)\s+$", sentence[:span[0]])
-        return near + (40 if single else 0) - (60 if located else 0)
-
-    return min(spans, key=cost)
+    def _when(self, asked: evidence.Asked, row: int, doc_id: str) -> str:
+        if not asked.years:
+            return "fits"
+        doc = self.index.documents[doc_id]
+        return evidence.year_agreement(asked, self._window(row), doc.text, doc.date)
 
 
-def span_fit(sentence: str, span: tuple[int, int] | None, kind: str) -> float:
-    """How well the sentence offers the kind of answer asked for (0..1; 0.5 when nothing is asked)."""
+NEIGHBOUR_FIT = 0.8  # share of a neighbour's type fit a sentence without one may borrow
+
+
+def _lend_neighbour_fit(scored: list[Scored], sent_doc, kind: str) -> None:
+    """A sentence with nothing of the asked-for kind whose neighbour in the same article has it ("A gay
+    student is suing his school." + "Tim, 16, alleged ...") borrows part of that fit; the neighbour is
+    then quoted with it. News often states the event in one sentence and the name or number in the next."""
     if kind == qtype.OTHER:
-        return 0.5
-    if span is None:
-        return 0.0
-    if kind == qtype.PERSON and " " not in sentence[span[0]:span[1]].strip():
-        return 0.5  # a lone capitalised word is as often a place or an organisation
-    return 1.0
+        return
+    by_row = {s.row: s for s in scored}
+    for s in scored:
+        if s.fit > 0:
+            continue
+        near = [by_row[r] for r in (s.row + 1, s.row - 1) if r in by_row and sent_doc[r] == sent_doc[s.row]
+                and by_row[r].fit >= 0.6 and not by_row[r].conflict]
+        if near:
+            s.helper = near[0]
+            s.fit = NEIGHBOUR_FIT * near[0].fit
+            s.score += W_FIT * s.fit
 
 
 def confidence(best: Scored) -> float:
-    """What abstention compares with ABSTAIN_BELOW: similarity and overlap, plus the type fit
-    (a "when" question whose best sentence holds no date is weak evidence)."""
-    return 0.5 * best.dense + 0.5 * best.lex + 0.1 * best.fit - MISSING_NAME_PENALTY * min(best.missing, 2) \
-        - (CONFLICT_PENALTY if best.conflict else 0.0)
+    """What abstention compares with ABSTAIN_BELOW: similarity and overlap, plus evidence that the sentence
+    answers this question: the asked-for kind of answer is there (a date for "when", the holder of the
+    role asked about, a number of the asked-for kind), the question's names are in its article, it
+    gives the role to no other owner, and its article is not from another year than the question names."""
+    return 0.5 * best.dense + 0.5 * best.lex + W_TYPE * (best.fit - 0.5) - (ABSENT_PENALTY if best.fit == 0 else 0.0) \
+        - MISSING_NAME_PENALTY * min(best.missing, 2) - (CONFLICT_PENALTY if best.conflict else 0.0) \
+        - (OTHER_TIME_PENALTY if best.when == "other" else 0.0)
 
 
 def citation(index: Index, n: int, row: int) -> Citation:
@@ -231,9 +248,16 @@ def extractive_answer(index: Index, extractor: Extractor, question: str, qvec: n
     # a close runner-up is quoted too: the top sentence alone holds the answer ~74% of the time on
     # SQuAD, the top two ~85% (`qa eval`); both are verbatim and cited, so the reader can judge
     runner_up = scored[1] if len(scored) > 1 and scored[1].score >= SECOND_WITHIN * best.score else None
+    runner_up = best.helper or runner_up  # the neighbour holding the answer is always quoted with it
     text, citations, reporters = _compose(index, best, runner_up)
     if reporters > 1:
         text += f"\n\nThe first point is reported by {reporters} articles." if runner_up else \
             f"\n\nReported by {reporters} articles."
-    short = index.sentence_text(best.row)[best.span[0]:best.span[1]] if best.span else None
-    return Answer(question, text, short, citations, passages, False, confidence=round(conf, 4))
+    holder = best.helper or best
+    short = index.sentence_text(holder.row)[holder.span[0]:holder.span[1]] if holder.span else None
+    note = ""
+    if best.when != "fits":  # "Who won the 2022 race?" quoted from an article about another year
+        date = index.documents[index.sent_doc[best.row]].date
+        note = (f"The quoted article is dated {date}; the question asks about {', '.join(sorted(evidence.analyse(question).years))}."
+                if date else "The quoted sentence does not say which year it is about.")
+    return Answer(question, text, short, citations, passages, False, note=note, confidence=round(conf, 4))

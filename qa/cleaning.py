@@ -23,7 +23,10 @@ _QUOTES = re.compile(r'["\u201c\u201d\u00ab\u00bb\u201e]')
 _CHROME = re.compile(r"(?:%s)[\s:.!]*" % "|".join([
     r"advertisement|advertising|sponsored(?: content)?|ad|promoted",
     r"top (?:content|stories)(?: trending)?|trending(?: now| stories)?|most (?:read|popular)",
-    r"enable read mode|read mode|\d{1,3}\s?% font size|font size|text size",
+    # display toggles of any site's article page ("Enable Read mode", "Dark mode", "Reader view")
+    r"(?:(?:enable|disable|turn (?:on|off)|switch (?:to|off)|toggle|exit)\s+)?(?:read(?:er|ing)?|dark|light|night"
+    r"|full[- ]?screen|focus|text[- ]only|print)\s+(?:mode|view|version)|\d{1,3}\s?% font size|font size|text size",
+    r"(?:video )?ad feedback|why (?:am i seeing|this) ad\??",
     r"(?:(?:last )?(?:published|updated|posted)\s*:?\s*)+",
     r"share(?: this)?(?: article| story| page)?(?: on [\w ]{1,20})?|print|email|copy link",
     r"listen(?: to (?:this )?(?:article|story))?|\d+\s?min(?:ute)?s? read",
@@ -33,24 +36,34 @@ _CHROME = re.compile(r"(?:%s)[\s:.!]*" % "|".join([
     r"comments?(?: \(\d+\))?|show comments|leave a comment|(?:we use|accept(?: all)?) cookies\b.{0,200}",
 ]), re.IGNORECASE)
 
-# Donation / subscription appeals. One strong phrase is enough; weak phrases need company.
+# Donation / subscription appeals and calls to action, by their grammar: the outlet ("we", "us", "our")
+# asks the reader ("you") to give, join or sign up. One strong pattern is enough; weak ones need company.
 _APPEAL_STRONG = re.compile(r"|".join([
-    r"\bwe need your (?:help|support)\b", r"\breaders like you\b", r"\bjoin our community\b",
+    r"\bwe need your (?:help|support)\b", r"\b(?:readers|viewers|listeners|supporters) like you\b",
     r"\bplease (?:contribute|donate|support us|consider (?:supporting|donating|a contribution))\b",
-    r"\bbecome an? (?:patron|member|supporter|subscriber|donor)\b", r"\bcup of coffee\b",
+    r"\b(?:join|support|help|back|fund) (?:us\b|our (?:community|journalism|reporting|newsroom|work|mission)\b)",
     r"\bsupport (?:our|independent|quality) (?:journalism|reporting|newsroom|work)\b",
     r"\b(?:make|give) a (?:donation|contribution)\b", r"\bdonate (?:now|today|here)\b",
-    r"\bsign up (?:for|to) (?:our|the) (?:\w+ )?newsletter\b", r"\byou could close this page\b",
+    r"\bsign up\b.{0,60}\bnewsletters?\b", r"\bbuy (?:us|me) an?\b", r"\bsubscribe (?:now|today|here)\b",
 ]), re.IGNORECASE)
+# A short imperative line offering a relationship with the outlet: "Become a Patron!", "Get our app".
+_CALL_TO_ACTION = re.compile(
+    r"(?:please\s+)?(?:become|join|subscribe|sign up|register|donate|download|get|follow|support|upgrade)\b"
+    r"[\w\s'’,&-]{0,60}\b(?:us|our|newsletters?|membership|subscription|patron|member|supporter|subscriber"
+    r"|donor|app|premium|account)\b[\w\s'’,&-]{0,40}[.!]?", re.IGNORECASE)
+# Ad-survey widgets ask the reader about "this ad" ("How relevant is this ad to you?").
+_AD_SURVEY = re.compile(r".{0,80}\b(?:this|these|the) (?:ads?|adverts?|advertisements?)\b.{0,80}", re.IGNORECASE)
 _APPEAL_WEAK = re.compile(r"|".join([
     r"\badvertising revenue\b", r"\bour mission\b", r"\bindependent\b.{0,40}\b(?:news|journalism)\b",
     r"\byou value\b", r"\bour (?:reporting|journalism)\b", r"\bsupport us\b", r"\bsubscri(?:be|ption)\b",
     r"\bcontribut", r"\bkeeps? [\w ]{0,30}\b(?:open|free)\b",
 ]), re.IGNORECASE)
+# A kicker or section label in capitals ("BREAKING NEWS", "HAPPENING LATER"): page chrome, not story.
+_KICKER = re.compile(r"[A-Z][A-Z'’&-]*(?: [A-Z][A-Z'’&-]*){0,3}:?")
 _ADDRESSES_READER = re.compile(r"\byour?\b", re.IGNORECASE)
 _SPEAKS_AS_WE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
 
-# Photo agencies / credit strings that end a caption ("... Zelensky Alamy", "... -/Presidency/dpa").
+# Photo agencies / credit strings that end a caption ("... the president Alamy", "... -/Presidency/dpa").
 _AGENCY = (r"(?:Alamy(?: Stock Photo)?|Getty Images|Getty|Shutterstock|Reuters|AFP|AP Photo|EPA(?:-EFE)?"
            r"|EFE|dpa|DPA|Xinhua|TASS|Sputnik|ANSA|PA Wire|PA Media|PA Images|Press Association"
            r"|Associated Press|Anadolu Agency|Anadolu|Bloomberg|NurPhoto|SOPA Images|ZUMA Wire|Imago)")
@@ -142,6 +155,15 @@ def is_appeal(text: str) -> bool:
             and bool(_SPEAKS_AS_WE.search(text)))
 
 
+def is_call_to_action(text: str) -> bool:
+    """A short line that asks the reader to act for the outlet, or an ad widget asking about an ad."""
+    if len(text) > 200 or _QUOTES.search(text):
+        return False
+    if _CALL_TO_ACTION.fullmatch(text) or _APPEAL_STRONG.search(text):
+        return True
+    return bool(_AD_SURVEY.fullmatch(text) and (_ADDRESSES_READER.search(text) or text.endswith("?")))
+
+
 def is_caption(text: str) -> bool:
     """A photo caption or credit line: ends with an agency credit or "(Screenshot ...)"."""
     if len(text) > 600 or _QUOTES.search(text):
@@ -155,6 +177,8 @@ def _rule_for(text: str, seen: set[str]) -> str | None:
     checks = (
         ("chrome", lambda t: _CHROME.fullmatch(t)),
         ("appeal", is_appeal),
+        ("call-to-action", is_call_to_action),
+        ("kicker", lambda t: len(t) <= 40 and _KICKER.fullmatch(t)),
         ("dateline", lambda t: DATELINE.fullmatch(t)),
         ("caption", is_caption),
         ("slug", lambda t: _SLUG.match(t)),
@@ -168,13 +192,13 @@ def _rule_for(text: str, seen: set[str]) -> str | None:
     return None
 
 
-def classify(raw: str) -> list[tuple[str, str | None]]:
+def classify(raw: str, templates: frozenset[str] = frozenset()) -> list[tuple[str, str | None]]:
     """(line text, rule name or None if kept) for every unit; useful to see why text was dropped."""
     units = _units(raw)
-    return [(u.text, rule) for u, rule in zip(units, _rules(units))]
+    return [(u.text, rule) for u, rule in zip(units, _rules(units, templates))]
 
 
-def _rules(units: list[_Unit]) -> list[str | None]:
+def _rules(units: list[_Unit], templates: frozenset[str] = frozenset()) -> list[str | None]:
     rules: list[str | None] = []
     seen: set[str] = set()
     list_left = 0  # > 0 while inside a "Read more:" list
@@ -194,19 +218,20 @@ def _rules(units: list[_Unit]) -> list[str | None]:
             if is_headline_like(rest):
                 rules.append("related-inline")
                 continue
-        rule = _rule_for(u.text, seen)
+        rule = "template" if u.text in templates else _rule_for(u.text, seen)  # qa.templates
         rules.append(rule)
         if rule is None:
             seen.add(u.text)
     return rules
 
 
-def clean_text(raw: str) -> tuple[str, tuple[tuple[int, int, int], ...]]:
-    """Return (clean text, segments) where each segment (cs, rs, n) has clean[cs:cs+n] == raw[rs:rs+n]."""
+def clean_text(raw: str, templates: frozenset[str] = frozenset()) -> tuple[str, tuple[tuple[int, int, int], ...]]:
+    """(clean text, segments) where each segment (cs, rs, n) has clean[cs:cs+n] == raw[rs:rs+n];
+    `templates` are a corpus's recurring lines (qa.templates.template_lines), dropped as boilerplate."""
     units = _units(raw)
     runs: list[list[int]] = []  # [raw_start, raw_end, para]
     prev_kept = False
-    for u, rule in zip(units, _rules(units)):
+    for u, rule in zip(units, _rules(units, templates)):
         if rule is not None:
             prev_kept = False
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from qa.cleaning import DATELINE
+from qa.cleaning import DATELINE, is_call_to_action
 
 TITLE_MAX = 150
 _ISO = re.compile(r"\s*(\d{4}-\d{2}-\d{2})")
@@ -21,13 +21,23 @@ class LoadError(ValueError):
     """A whole file cannot be indexed; the message is the short reason shown to the user."""
 
 
+# A wire or broadcaster dateline that opens a story's first paragraph: "CNN —", "London (Reuters) —",
+# "WASHINGTON (AP) —". Its line is story text, not a headline.
+_STORY_DATELINE = re.compile(r"(?:[A-Z][\w.'’-]*(?:[ ,]+[A-Z][\w.'’-]*){0,3}\s*\([A-Z][\w .&/-]{0,30}\)"
+                             r"|[A-Z][A-Z.'’-]+(?:[ ,]+[A-Z][A-Z.'’-]+){0,3})\s*[—–-]{1,2}(?:\s|$)")
+
+
 def guess_title(clean: str) -> str:
-    """A headline-sized line near the top, else the first line; section labels are too short."""
+    """A headline-sized line near the top, else the first line; section labels are too short, and
+    story datelines ("CNN —") and calls to action ("Sign up for ... newsletter") are no titles."""
     lines = [ln.strip().lstrip("#").strip() for ln in clean.splitlines() if ln.strip()]
-    for line in lines[:3]:
+    usable = [ln for ln in lines if not _STORY_DATELINE.match(ln) and not is_call_to_action(ln)]
+    for line in usable[:3]:
         if len(line.split()) >= 4 and len(line) <= TITLE_MAX:
             return line
-    return lines[0]
+    if usable:
+        return usable[0]
+    return _STORY_DATELINE.sub("", lines[0], count=1).strip() or lines[0]
 
 
 def cap_title(title: str) -> str:

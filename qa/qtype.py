@@ -9,38 +9,40 @@ from __future__ import annotations
 
 import re
 
+from .entities import country_code, stem
+from .nouns import noun_kind
+
 NUMBER, DATE, PERSON, PLACE, ENTITY, OTHER = "number", "date", "person", "place", "entity", "other"
 PERCENT = "percent"  # a NUMBER question that asks for a share: only percentages and fractions fit
 
-# up to two modifiers between the wh-word and the noun ("which state news agency"), but not an auxiliary:
-# "what did the president say" asks for a statement, not a person
-_MOD = r"(?:(?!(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could)\b)\w+ ){0,2}"
+_AUX = r"(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|may|might)"
 _TYPE_RULES = [
     (PERCENT, r"\b(what|which) (share|percentage|percent|proportion|fraction|portion)\b|\bhow much of\b"
               r"|\bwhat per ?cent\b"),
-    (DATE, r"^when\b|\bwhen (did|was|were|is|will|does|do)\b|\b(what|which|in what|on what) (year|date|day|month|"
+    (DATE, r"\bwhen (did|was|were|is|will|does|do|are|has|have|had)\b|\b(what|which|in what|on what) (year|date|day|month|"
            r"time|century|decade|period)\b|\bhow long ago\b|\bsince when\b"),
-    (NUMBER, r"\bhow (many|much|long|far|old|big|large|often|high|tall|fast)\b|\b(what|which) (number|percentage|"
-             r"percent|share|proportion|amount|fraction|portion|sum|price|cost|rate|size)\b|\bwhat share\b"),
-    (PERSON, rf"^(who|whom|whose)\b|\b(who|whom|whose) (is|was|were|did|signed|said|led|leads)\b|\b(which|what) "
-             rf"{_MOD}(person|people|president|minister|leader|official|king|queen|ruler|duke|general|secretary|man"
-             rf"|woman|author|scientist|spokesman|spokeswoman|commander)\b|\bname of (the |\w+'s )?{_MOD}(person|"
-             rf"president|minister|leader|secretary|general|commander|official)\b"),
-    (ENTITY, rf"^(which|what|on which|on what|by which|from which) {_MOD}(organi[sz]ation|company|agency|alliance|"
-             r"group|institution|party|army|channel|newspaper|outlet|body|council|ministry|union|bloc)\b"),
-    (PLACE, rf"^where\b|\bwhere (did|was|were|is|are|does|do)\b|\b(which|what|in what|in which) {_MOD}(country|"
-            r"countries|city|cities|capital|place|region|nation|nations|state|states|town|continent|area|location)\b"),
+    (NUMBER, r"\bhow (many|much|long|far|old|big|large|often|high|tall|fast|deep|heavy)\b|\b(what|which) (number|"
+             r"percentage|percent|share|proportion|amount|fraction|portion|sum|price|cost|rate|size|age)\b"
+             r"|\bwhat share\b"),
+    (PERSON, rf"^(who|whom|whose)\b|\b(who|whom|whose) {_AUX}\b|\b(who|whom) (\w+ed|said|led|leads|won|wins|took|"
+             r"takes|heads|runs|ran|beat|holds|held)\b"),
+    (PLACE, rf"^where\b|\bwhere {_AUX}\b"),
 ]
+# "which <noun>" / "what <noun>" / "the name of the <noun>": the noun says what is asked for (qa.nouns)
+_NOUN_PHRASE = re.compile(rf"(?:^|\b(?:in|on|at|by|from|for|of|to|with) )(which|what)((?: (?!{_AUX}\b)[\w'-]+){{1,3}})"
+                          r"|\bname of (?:the |an? |\w+['’]s )?((?:[\w'-]+ ?){1,3})")
+_KIND_OF_NOUN = {"person": PERSON, "entity": ENTITY, "place": PLACE}
 
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                  r"fifty|hundred|hundreds|thousand|thousands|dozens|dozen|half|million|billion")
-_QUANT = r"(?:(?:at least|more than|less than|fewer than|up to|around|about|nearly|almost|some|over|only) )?"
+_QUANT = (r"(?:(?:at least|more than|less than|fewer than|up to|around|about|nearly|almost|some|over|only) )?"
+          r"(?:(?:a|an) (?=(?:hundred|thousand|million|billion|dozen)\b))?")
 _NUM = (rf"{_QUANT}(?:[€$£]\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:%|per ?cent|million|billion|thousand|bn|m)\b|%)?"
         rf"|{_QUANT}\b(?:{_NUMBER_WORDS})\b(?:[ -](?:{_NUMBER_WORDS}))*")
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
 _DATE = (rf"\b\d{{1,2}} {_MONTH}(?: \d{{4}})?\b|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?\b"
-         rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b|\b(?:1\d|20)\d{{2}}s?\b|\b\d{{1,2}}(?:st|nd|rd|th) centur(?:y|ies)\b"
+         rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b|(?<!almost )(?<!about )(?<!nearly )(?<!some )(?<!over )(?<!than )\b(?:1\d|20)\d{{2}}s?\b(?! people)|\b\d{{1,2}}(?:st|nd|rd|th) centur(?:y|ies)\b"
          r"|\b(?:on )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b"
          r"|(?<=\b[Ii]n )\d{3}\b|(?<=\bby )\d{3}\b|(?<=\bsince )\d{3}\b|(?<=\bafter )\d{3}\b|\b\d{3,4} (?:AD|BC|CE|BCE)\b")
 _CAP_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)"
@@ -50,12 +52,45 @@ _COMMON_STARTERS = {"The", "A", "An", "In", "On", "At", "But", "And", "He", "She
                     "Some", "There", "His", "Her", "Their", "Our", "After", "Before", "With", "For", "By", "From"}
 
 
+_LEADING = {"who": PERSON, "whom": PERSON, "whose": PERSON, "where": PLACE, "when": DATE}
+
+
 def question_type(question: str) -> str:
-    q = " ".join(question.lower().split())
+    q = " ".join(question.lower().replace("?", " ").split())
+    if q.split()[:1] and q.split()[0] in _LEADING and not re.match(rf"when (?!{_AUX}\b)", q):
+        return _LEADING[q.split()[0]]  # the question's own wh-word decides ("Where was the man who ...")
     for qtype, pattern in _TYPE_RULES:
         if re.search(pattern, q):
             return qtype
-    return OTHER
+    return noun_type(q)
+
+
+def head_noun(question: str) -> str | None:
+    """The noun a "which/what <noun>" question asks for ("Which police officer said ..." -> "officer"):
+    the last word of a kind qa.nouns knows among the (up to three) words after the wh-word."""
+    q = " ".join(question.lower().replace("?", " ").split())
+    m = _NOUN_PHRASE.search(q)
+    if not m:
+        return None
+    words = (m.group(2) or m.group(3) or "").split()
+    head = None
+    for w in words:  # the noun phrase ends at the first unknown word after a known noun ("agency told ...")
+        if noun_kind(w):
+            head = w
+        elif head:
+            break
+    if head is None and m.group(1) == "which" and words:
+        return words[0]
+    return head
+
+
+def noun_type(q: str) -> str:
+    """Answer type from the noun asked for; "which" + an unknown noun still selects a named thing."""
+    noun = head_noun(q)
+    if noun is None:
+        return OTHER
+    kind = noun_kind(noun)
+    return _KIND_OF_NOUN.get(kind, ENTITY if re.search(r"which", q) else OTHER)
 
 
 def _spans(pattern: str, text: str, flags: int = 0) -> list[tuple[int, int]]:
@@ -66,7 +101,8 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     out = []
     for start, end in _spans(_NAME, sentence):
         words = sentence[start:end].split()
-        while words and words[0].rstrip(".") in _COMMON_STARTERS:  # a capital from position, not a name
+        while words and (words[0].rstrip(".") in _COMMON_STARTERS  # a capital from position, not a name
+                         or (start == 0 and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", words[0]))):
             start += len(words[0]) + (len(sentence[start:end]) - len(sentence[start:end].lstrip()))
             start = sentence.index(words[1], start) if len(words) > 1 else end
             words = words[1:]
@@ -75,15 +111,23 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
-_TITLES = {"President", "Prime", "Minister", "Secretary", "General", "Chancellor", "Foreign", "Defense", "Defence",
-           "Sir", "King", "Queen", "Duke", "Leader", "Ambassador", "Senator", "Governor", "Mayor", "Chief",
-           "Commander", "Pope", "Saint", "St.", "Lord", "Lady", "Prince", "Princess", "Emperor", "Mr.", "Mrs.",
-           "Ms.", "Dr.", "Former", "Vice", "Deputy", "State", "National", "Estonian", "Latvian"}
+# Honorifics and office words that stand before a name; roles come from qa.nouns, countries from qa.entities
+_HONORIFICS = {"Sir", "Dame", "Lord", "Lady", "Saint", "St.", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.",
+               "Prof", "Prof.", "Former", "Vice", "Deputy", "Acting", "Prime", "Chief", "Federal", "State",
+               "National", "Foreign", "Defence", "Defense", "Interior", "Finance", "Health", "Justice", "Senior"}
+
+
+def _is_title(word: str) -> bool:
+    return (word in _HONORIFICS or noun_kind(word.lower()) == "person" or country_code(word) is not None
+            or bool(re.fullmatch(r"(?![IVXL]+$)[A-Z]{2,}", word)))
+
+
 _MONTHS = re.compile(rf"^{_MONTH}$")
+_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Today|Yesterday|Tomorrow")
 
 
 def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None:
-    """The name inside a titled span: "Lithuanian President Gitanas Nauseda" -> "Gitanas Nauseda",
+    """The name inside a titled span: "Chilean President Ana Ruiz" -> "Ana Ruiz",
     "King Charles III of West Francia" -> "Charles III" (what follows "of" describes, it does not name)."""
     start, end = span
     words = list(re.finditer(r"\S+", sentence[start:end]))
@@ -94,7 +138,7 @@ def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None
     cut = 0  # the name follows the last title, demonym or acronym ("NATO Secretary General Jens ...")
     for i, m in enumerate(words[:-1]):
         w = m.group()
-        if w in _TITLES or re.fullmatch(r"[A-Z]\w+(?:ian|ese|ish|ean|an)|(?![IVXL]+$)[A-Z]{2,}", w):
+        if _is_title(w):
             cut = i + 1
     return start + words[cut].start(), start + words[-1].end()
 
@@ -109,16 +153,19 @@ def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
                 or re.search(_NUMBER_WORDS, sentence[s[0]:s[1]], re.I)]
     if qtype == DATE:
         return _merge(_spans(_DATE, sentence))
-    names = [_trim_stop(sentence, n) for n in _names(sentence) if not _MONTHS.match(sentence[n[0]:n[1]])]
-    if qtype == PERSON:
-        return [c for c in (_person_core(sentence, n) for n in names) if c]
+    names = [_trim_stop(sentence, n) for n in _names(sentence) if not _MONTHS.match(sentence[n[0]:n[1]])
+             and not re.search(r"[$€£¥]$", sentence[:n[0]])  # "$US3000" is a sum, not a name
+             and not _WEEKDAY.fullmatch(sentence[n[0]:n[1]].rstrip("."))]
+    if qtype == PERSON:  # a name right after "in/at/from/near" is a place ("tagged in Northern Ireland")
+        return [c for c in (_person_core(sentence, n) for n in names)
+                if c and not re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", sentence[:c[0]])]
     if qtype in (PLACE, ENTITY):
         return names
     return []
 
 
 def _trim_stop(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
-    """Drop a sentence-final full stop from a name ("in Kyiv." -> "Kyiv"), keeping initials ("J.")."""
+    """Drop a sentence-final full stop from a name ("in Lima." -> "Lima"), keeping initials ("J.")."""
     start, end = span
     if sentence[end - 1] == "." and end - start > 2 and sentence[end - 3] not in " .":
         end -= 1
@@ -136,77 +183,57 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-_OWNER = r"([A-Z][\w-]+)"
-_POSSESSIVE = rf"(?<![\w'’-]){_OWNER}['’]s((?:\s+[a-z][\w-]*){{1,3}})"  # "Russia's defence minister"
-_OF = rf"\b([a-z][\w-]{{3,}}) of (?:the )?{_OWNER}"  # "the president of Estonia"
-_FUNCTION_WORDS = frozenset("the a an this that these those his her its their our my your he she it they we i "
-                            "in on at for with from by as but and or if when while after before".split())
 
 
-def _stem(word: str) -> str:
-    return word.lower()[:5]  # "defence"/"defense", "Russia"/"Russian", "Nato"/"NATO" meet
+# ---- numbers of the asked-for kind ----
+AGE, MONEY, LENGTH, DURATION, COUNT = "age", "money", "length", "duration", "count"
+_MONEY_WORDS = r"money|cash|funding|funds|aid|compensation|damages|budget|revenue|profit|loss|debt|price|cost|pay"
+_UNIT_OF = {
+    AGE: r"\baged? \d{1,3}\b|\b\d{1,3}[- ]years?[- ]old\b|(?<=, )\d{1,3}(?=, )|\bage of \d{1,3}\b",
+    MONEY: r"[$€£¥]|\b(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|cents?|bn)\b|\b[A-Z]{2,3}\$",
+    LENGTH: r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|m|feet|foot|ft|inches|cm|nautical)\b",
+    DURATION: r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))\b",
+}
 
 
-def question_names(question: str) -> list[str]:
-    """Stems of the capitalised words inside a question ("Russia's" -> "russi"): the entities an
-    answer must be about."""
-    words = re.findall(r"[\w'’-]+", question)[1:]  # the first word is capitalised by position
-    return sorted({_stem(re.split(r"['’]", w)[0]) for w in words if w[:1].isupper() and len(w) > 2})
+def number_kind(question: str) -> tuple[str | None, set[str]]:
+    """(kind of number asked for, stems of the counted noun): "How many asylum seekers ..." ->
+    (COUNT, {"asylum", "seeker"}); "How old ..." -> (AGE, set())."""
+    q = " ".join(question.lower().replace("?", " ").split())
+    if re.search(r"\bhow old\b|\b(?:what|which) age\b", q):
+        return AGE, set()
+    if m := re.search(rf"\bhow much (\w+)", q):
+        return (MONEY if re.fullmatch(rf"{_AUX}|{_MONEY_WORDS}|more|less", m.group(1)) else None), set()
+    if re.search(rf"\b(?:how (?:far|tall|high|deep|long (?!{_AUX}\b))|what (?:distance|length|height))\b", q):
+        return LENGTH, set()
+    if re.search(r"\bhow long\b", q):
+        return DURATION, set()
+    if m := re.search(rf"\bhow many ((?:(?!{_AUX}\b)[\w'-]+ ?){{1,3}})", q):
+        words = m.group(1).split()
+        plural = next((i for i, w in enumerate(words) if w.endswith("s") or w in ("people", "men", "women", "children")), 0)
+        return COUNT, {stem(w) for w in words[:plural + 1] if w not in ("of", "the", "in", "on", "at")}
+    return None, set()
 
 
-def question_roles(question: str) -> tuple[set[str], set[str]]:
-    """(roles, owners) a question ties together: "Who is Russia's defence minister?" ->
-    ({"defen", "minis"}, {"russi"}). Roles are the lower-case words owned; both are stems."""
-    roles, owners = set(), set()
-    for m in re.finditer(_POSSESSIVE, question[1:]):  # the first word is capitalised by position
-        owners.add(_stem(m.group(1)))
-        roles |= {_stem(w) for w in m.group(2).split() if len(w) > 3}
-    for m in re.finditer(_OF, question):
-        roles.add(_stem(m.group(1)))
-        owners.add(_stem(m.group(2)))
-    return roles, owners
+def number_fit(sentence: str, span: tuple[int, int], kind: str | None, units: set[str]) -> float:
+    """1 when the number is of the asked-for kind (an age, a sum of money, a count of the asked noun),
+    0.5 for another number; 1 when nothing more specific is asked."""
+    if kind is None:
+        return 1.0
+    s, e = span
+    if kind == AGE:
+        return 1.0 if any(m.start() <= s < m.end() + 1 or s <= m.start() < e
+                          for m in re.finditer(_UNIT_OF[AGE], sentence, re.I)) else 0.2
+    if re.search(_DATE, sentence[max(0, s - 12):e + 12]) and any(
+            ds <= s < de for ds, de in _spans(_DATE, sentence)):
+        return 0.3  # "July 1" is a date, not a count or a sum
+    if kind == COUNT:
+        after = re.findall(r"[\w'-]+", sentence[e:e + 40])[:3]
+        inside = re.findall(r"[a-z][\w'-]+", sentence[s:e])
+        return 1.0 if any(stem(w) in units for w in after + inside) else 0.5
+    window = sentence[max(0, s - 4):e + 12]
+    return 1.0 if re.search(_UNIT_OF[kind], window) else 0.5
 
 
-def sentence_owners(sentence: str, roles: set[str]) -> set[str]:
-    """Stems of the names a sentence ties one of the roles to: "Lithuania's Minister of National
-    Defense", "Lithuanian Defense Minister" -> {"lithu", ...} for the role "minis"."""
-    found = set()
-    for m in re.finditer(rf"{_OWNER}(?:['’]s)?((?:\s+[\w-]+){{1,3}})", sentence):
-        if m.group(1).lower() in _FUNCTION_WORDS:  # "The minister said" names no owner
-            continue
-        if any(_stem(w) in roles and len(w) > 3 for w in m.group(2).split()):
-            found.add(_stem(m.group(1)))
-    for m in re.finditer(r"\b([\w-]{4,}) of (?:the )?" + _OWNER, sentence):
-        if _stem(m.group(1)) in roles:
-            found.add(_stem(m.group(2)))
-    return found - roles  # "Foreign Minister Dmytro Kuleba": a modifier of the office, not its owner
-
-
-# Offices whose holders are asked about; a modifier before one names a different office
-# ("prime minister" is not "defence minister").
-_OFFICES = ("president|minister|secretary|chancellor|ambassador|spokesman|spokeswoman|commander|governor|mayor|"
-            "director|chairman|leader|chief|envoy")
-_OFFICE_MODIFIERS = rf"\b((?:[a-z][\w-]+\s+){{1,2}})({_OFFICES})\b"
-
-
-def office_modifiers(question: str) -> dict[str, set[str]]:
-    """{office: modifier stems} from a question: "Who is the prime minister?" -> {"minister": {"prime"}}."""
-    out: dict[str, set[str]] = {}
-    for m in re.finditer(_OFFICE_MODIFIERS, question.lower()):
-        mods = {_stem(w) for w in m.group(1).split() if len(w) > 3 and w not in _FUNCTION_WORDS}
-        if mods:
-            out.setdefault(m.group(2), set()).update(mods)
-    return out
-
-
-def other_office(sentence: str, modifiers: dict[str, set[str]]) -> bool:
-    """True when the sentence names an office asked about, but never with the question's modifier
-    ("Minister of National Defense" for "prime minister"): it is about someone else."""
-    if not modifiers:  # the usual case: nothing to compare, no need to split the sentence
-        return False
-    words = [w.lower() for w in re.findall(r"[\w-]+", sentence)]
-    for office, mods in modifiers.items():
-        spots = [i for i, w in enumerate(words) if w == office]
-        if spots and not any(_stem(w) in mods for i in spots for w in words[max(0, i - 3):i + 4]):
-            return True
-    return False
+def age_spans(sentence: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(_UNIT_OF[AGE], sentence, re.I)]

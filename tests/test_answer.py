@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from qa import qtype
-from qa.answer import ABSTAIN_TEXT, best_span
+from qa import entities, evidence, offices, qtype
+from qa.answer import ABSTAIN_TEXT, answer_span, best_span
 from qa.errors import InvalidQuestionError, LLMError
 
 from .conftest import SHARED
@@ -56,37 +57,118 @@ def test_short_answer_spans(sentence, kind, question, expected):
 
 
 @pytest.mark.parametrize("question,roles,owners", [
-    ("Who is Russia's defence minister?", {"defen", "minis"}, {"russi"}),
-    ("Who is the president of Estonia quoted here?", {"presi"}, {"eston"}),
-    ("Who was the ruling class ahead of the Normans?", {"ahead"}, {"norma"}),
+    ("Who is Russia's defence minister?", {"defens", "minist"}, {"@RU"}),
+    ("Who is the president of Estonia quoted here?", {"presid"}, {"@EE"}),
+    ("Who is the French president?", {"presid"}, {"@FR"}),
+    ("Who is the US president?", {"presid"}, {"@US"}),
+    ("Who is the chancellor of the United Kingdom?", {"chancellor"}, {"@GB"}),
+    ("Who is Acme Bank's chief economist?", {"chief", "economist"}, {"acm", "bank"}),
+    ("Who is the coach of the Riverside Rovers?", {"coach"}, {"riversid", "rover"}),
+    ("Who was the ruling class ahead of the Normans?", set(), set()),  # "ahead" is no office
     ("Russia's army is where?", set(), set()),  # a capital first word is no owner
     ("How many Patriots has Germany sent?", set(), set()),
 ])
 def test_question_roles(question, roles, owners):
-    assert qtype.question_roles(question) == (roles, owners)
+    assert offices.question_roles(question) == (roles, owners)
 
 
 @pytest.mark.parametrize("sentence,owners", [
-    ("Zelensky held talks with Lithuania’s Minister of National Defense, Laurynas Kasčiūnas.", {"lithu", "natio"}),
-    ("Lithuanian Defense Minister meets Zelenskyy in Kyiv", {"lithu"}),
-    ("Russian Defence Minister Sergei Shoigu met his Lithuanian counterpart.", {"russi"}),
-    ("The minister spoke in Kyiv on Tuesday.", set()),  # a role with no owner named
-    ("Lithuania's parliament approved a military aid plan.", set()),  # an owner of another thing
-    ("On Tuesday, Foreign Minister Dmytro Kuleba said so.", set()),  # a modifier of the office is no owner
+    ("Talks were held with Iran's Minister of Foreign Affairs, Ali Rahimi.", {"@IR", "affair"}),
+    ("Iranian Foreign Minister Ali Rahimi met his Chinese counterpart.", {"@IR"}),
+    ("Chinese Foreign Minister Wang Lei arrived in Paris.", {"@CN"}),
+    ("The foreign minister of Britain, Jane Doe, flew home.", {"@GB"}),
+    ("The minister spoke in Paris on Tuesday.", set()),  # a role with no owner named
+    ("France's parliament approved the budget.", set()),  # an owner of another thing
+    ("On Tuesday, Foreign Minister Ali Rahimi said so.", set()),  # a modifier of the office is no owner
 ])
 def test_sentence_owners_of_the_asked_role(sentence, owners):
-    assert qtype.sentence_owners(sentence, {"defen", "minis", "forei"}) == owners
+    # the portfolio after "of" ("Foreign Affairs") may count as an owner; only a country or name matters
+    assert offices.sentence_owners(sentence, {"foreign", "minist"}) == owners
+
+
+@pytest.mark.parametrize("sentence,roles,holder", [
+    ("German Chancellor Angela Merkel said the talks went well.", {"chancellor"}, "Angela Merkel"),
+    ("Angela Merkel, the German chancellor, said the talks went well.", {"chancellor"}, "Angela Merkel"),
+    ("The chancellor of Germany, Angela Merkel, said the talks went well.", {"chancellor"}, "Angela Merkel"),
+    ("Acme Bank chief economist John Smith says rates will rise.", {"chief", "economist"}, "John Smith"),
+    ("Riverside coach Mary Jones praised her players.", {"coach"}, "Mary Jones"),
+    ("On Monday, Treasury Secretary Tom Brown resigned.", {"secretari"}, "Tom Brown"),
+])
+def test_office_holders_by_title_name_patterns(sentence, roles, holder):
+    assert [sentence[s:e] for s, e in offices.holder_spans(sentence, roles)][:1] == [holder]
+
+
+@pytest.mark.parametrize("form,code", [
+    ("France", "FR"), ("French", "FR"), ("US", "US"), ("U.S.", "US"), ("United States", "US"), ("American", "US"),
+    ("Iran", "IR"), ("Iranian", "IR"), ("Britain", "GB"), ("British", "GB"), ("UK", "GB"), ("China", "CN"),
+    ("Chinese", "CN"), ("Russia", "RU"), ("Russian", "RU"), ("Israelis", "IL"), ("Australian", "AU"),
+    ("us", None), ("Paris", None),
+])
+def test_countries_meet_their_demonyms_and_short_forms(form, code):
+    assert entities.country_code(form) == code
 
 
 @pytest.mark.parametrize("question,sentence,other", [
-    ("Who is the prime minister of Lithuania?", "He met Lithuania’s Minister of National Defense, Laurynas Kasčiūnas.", True),
-    ("Who is Ukraine's foreign minister?", "On Tuesday, Foreign Minister Dmytro Kuleba said so.", False),
-    ("Who is Lithuania's defence minister?", "He met Lithuania’s Minister of National Defense, Laurynas Kasčiūnas.", False),
-    ("Who is the prime minister of Lithuania?", "Lithuania approved an aid plan.", False),  # no office named
-    ("Who is the president of Estonia?", "Estonian President Alar Karis spoke.", False),  # no modifier asked
+    ("Who is the prime minister of Spain?", "He met Spain's Minister of National Defence, Ana Ruiz.", True),
+    ("Who is Spain's foreign minister?", "On Tuesday, Foreign Minister Ana Ruiz said so.", False),
+    ("Who is Spain's defence minister?", "He met Spain's Minister of National Defence, Ana Ruiz.", False),
+    ("Who is the prime minister of Spain?", "Spain approved an aid plan.", False),  # no office named
+    ("Who is the president of Chile?", "Chilean President Ana Ruiz spoke.", False),  # no modifier asked
+    ("Who is the French president?", "President Ana Ruiz spoke in Paris.", False),  # an owner is no modifier
 ])
 def test_a_differently_qualified_office_is_another_office(question, sentence, other):
-    assert qtype.other_office(sentence, qtype.office_modifiers(question)) is other
+    assert offices.other_office(sentence, offices.office_modifiers(question)) is other
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("Which team won the grand final?", qtype.ENTITY),
+    ("Which club did the striker join?", qtype.ENTITY),
+    ("What company makes the engines?", qtype.ENTITY),
+    ("Which party won the most seats?", qtype.ENTITY),
+    ("Which player scored the winning goal?", qtype.PERSON),
+    ("Which senator proposed the amendment?", qtype.PERSON),
+    ("Which economist predicted the rate rise?", qtype.PERSON),
+    ("What is the name of the coach who resigned?", qtype.PERSON),
+    ("Which police officer led the inquiry?", qtype.PERSON),
+    ("In which suburb is the stadium?", qtype.PLACE),
+    ("Which island did the yacht reach?", qtype.PLACE),
+    ("Where was the reporter who broke the story?", qtype.PLACE),  # the leading wh-word decides
+    ("What reason did the minister give?", qtype.OTHER),
+])
+def test_question_types_from_the_noun_asked_for(question, kind):
+    assert qtype.question_type(question) == kind
+
+
+@pytest.mark.parametrize("question,sentence,expected", [
+    ("How old is the winner?", "The winner, a 61-year-old teacher, was named on Monday after 30 entries.", "61-year-old"),
+    ("How old is the winner?", "Ms Smith, 45, won ahead of 300 others.", "45"),
+    ("How old was the driver?", "The driver, aged 19, was one of 12 people hurt.", "aged 19"),
+    ("How many seats did the party win?", "In 2019 the party had 12 members and won 41 seats from 150.", "41"),
+    ("How much did the club pay for him?", "The club, with 20 players, paid $4 million for him.", "$4 million"),
+])
+def test_numbers_of_the_asked_for_kind(question, sentence, expected):
+    span, fit = answer_span(sentence, evidence.analyse(question))
+    assert sentence[span[0]:span[1]] == expected and fit == 1.0
+
+
+def test_a_number_of_another_kind_fits_less():
+    asked = evidence.analyse("How many children were orphaned?")
+    _, fit = answer_span("The infection rate is 19 per cent among adults.", asked)
+    assert fit < 1.0
+    _, fit = answer_span("Some 300 children were orphaned last year.", asked)
+    assert fit == 1.0
+
+
+@pytest.mark.parametrize("window,article,date,agreement", [
+    ("The 2022 race was won by a 20-1 outsider.", "", None, "fits"),
+    ("Celebrities attended the race.", "The 2016 race ...", "2016-05-07", "other"),
+    ("Celebrities attended the race.", "Looking back at 2022 ...", "2016-05-07", "unknown"),
+    ("The favourite won the race.", "", "2022-05-07", "fits"),
+    ("The favourite won the race.", "", None, "unknown"),
+])
+def test_a_year_in_the_question_must_fit_the_sentence_or_its_article(window, article, date, agreement):
+    asked = evidence.analyse("Who won the 2022 derby?")
+    assert evidence.year_agreement(asked, window, article, date) == agreement
 
 
 def test_citations_quote_the_document_verbatim(fake_assistant):
@@ -176,3 +258,49 @@ def test_rebuild_swaps_index_and_answers_from_new_article(tmp_path):
     assert not answer.abstained and answer.citations[0].doc_id == "harbour.txt"
     assert assistant.document("harbour.txt").text[answer.citations[0].start:answer.citations[0].end] == \
         answer.citations[0].quote
+
+
+@pytest.mark.slow
+def test_floors_on_the_labelled_news_questions(real_index):
+    """Floors, not exact outputs: measured 94.9% answer hit and 92.9% unanswerable abstained at the
+    time of writing (README "Abstention"); a change that drops either by more than a few points fails."""
+    from qa.evaluate import run_eval
+
+    m = run_eval(Path(__file__).parent / "data" / "news_questions.jsonl", index_dir=real_index).metrics
+    assert m["answer_hit"] >= 0.90 and m["abstain_recall"] >= 0.85 and m["citation_validity"] == 1.0
+
+
+def test_an_answer_from_an_article_of_another_year_says_so(tmp_path):
+    """"Who won the 2022 race?" must not be answered as if a 2016 article about that race said so."""
+    from qa import Assistant
+    from qa.build import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "old.md").write_text("---\ntitle: Stars at the derby\ndate: 2016-05-07\n---\n\n"
+                                   "The historian John Carter was among the celebrities at the derby, "
+                                   "which was won by Red Comet.\n")
+    build_index(corpus, tmp_path / "idx", "fake")
+    assistant = Assistant.load(tmp_path / "idx", model="fake")
+    assistant.abstain_below = float("-inf")  # see the answer whatever its confidence
+    answer = assistant.ask("Who won the 2022 derby?")
+    assert "2016-05-07" in answer.note and "2022" in answer.note
+    same_year = assistant.ask("Who won the 2016 derby?")
+    assert not same_year.note and same_year.confidence > answer.confidence
+
+
+def test_the_neighbour_that_holds_the_asked_for_kind_is_quoted(tmp_path):
+    """The event in one sentence, the age in the next: the answer quotes both and cuts the age."""
+    from qa import Assistant
+    from qa.build import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "court.txt").write_text(
+        "School sued\n\nA former student is suing the grammar school in the county court over bullying. "
+        "Sam Lee, 17, said he left after a year of threats. The hearing resumes in March.\n")
+    build_index(corpus, tmp_path / "idx", "fake")
+    assistant = Assistant.load(tmp_path / "idx", model="fake")
+    assistant.abstain_below = float("-inf")
+    answer = assistant.ask("How old is the student suing the grammar school?")
+    assert "17" in (answer.short_answer or "") and any("Sam Lee, 17" in c.quote for c in answer.citations)

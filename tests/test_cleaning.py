@@ -124,3 +124,46 @@ def test_empty_and_all_noise_inputs():
     assert clean_text("") == ("", ())
     assert clean_text("  \n\n \t ") == ("", ())
     assert clean_text("Advertisement\n\nTop Content Trending") == ("", ())
+
+
+def test_lines_repeated_across_many_articles_are_template_boilerplate():
+    from qa.templates import template_lines
+
+    footer = "Sign in to get the Morning Digest every weekday"
+    stories = [f"Story {i} headline here\n\nThe council met on day {i} and approved item {i}.\n\n{footer}\n\n"
+               "Ad Feedback" for i in range(10)]
+    stories.append("A one-line record is all story and never a template source.")
+    templates = template_lines(stories)
+    assert footer in templates and "Ad Feedback" in templates
+    assert not any("council met" in t for t in templates)
+    clean, segments = clean_text(stories[3], templates)
+    assert footer not in clean and "approved item 3" in clean
+    assert_segments_valid(stories[3], clean, segments)
+    assert (footer, "template") in classify(stories[3], templates)
+
+
+def test_calls_to_action_ad_widgets_and_kickers_of_any_outlet_are_removed():
+    raw = ("HAPPENING LATER\n\nSign up for The Daily Ledger's Morning Brief newsletter\n\n"
+           "How relevant is this ad to you?\n\nBecome a member today!\n\nDark mode\n\n"
+           "The mayor opened the new bridge on Monday.\n\nBuy us a coffee to keep us going")
+    assert clean_text(raw)[0] == "The mayor opened the new bridge on Monday."
+
+
+def test_story_lines_that_mention_ads_or_joining_are_kept():
+    raw = ("The ad campaign cost the party $2 million.\n\nShe will join the board of the bank in May.\n\n"
+           "Supporters joined the march through the city.")
+    assert clean_text(raw)[0] == raw
+
+
+@pytest.mark.parametrize("text,title", [
+    ("CNN —\n\nSign up for CNN's Five Things newsletter\n\nSenate passes the budget after all-night session\n\n"
+     "The Senate voted on Tuesday.", "Senate passes the budget after all-night session"),
+    ("London (Reuters) — Britain's economy grew 0.3% in the third quarter, official data showed on Friday.\n\n"
+     "Growth beats forecasts as services rebound", "Growth beats forecasts as services rebound"),
+    ("WASHINGTON (AP) — The president signed the bill on Monday.", "The president signed the bill on Monday."),
+    ("Harbour reopens after storm damage repaired\n\nThe harbour reopened.", "Harbour reopens after storm damage repaired"),
+])
+def test_titles_skip_datelines_and_calls_to_action(text, title):
+    from qa.metadata import guess_title
+
+    assert guess_title(text) == title

@@ -1,0 +1,118 @@
+"""Countries and their demonyms, and comparison keys for the names in questions and sentences.
+
+What it does: builds, once, a table of the ways English news names a country (its name, Latin-script
+alternative names, demonym and its plural, and acronyms of its multi-word names that are also its
+ISO code) from the maintained `countryinfo` package (MIT; data from the REST Countries project),
+plus a few common short forms that the data lacks (`_SHORT_FORMS`). `country_spans` finds them in
+text; `word_key` turns a word into the key two texts are compared by: "@FR" for "France" and "French";
+a Snowball stem with British/American spelling folded otherwise
+("defence"/"defense", "Democrats"/"Democrat"). It does not recognise people or organisations
+(qa.qtype and qa.offices work on capitalised names) and holds no word list of any article.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+import Stemmer
+
+# Short forms English news uses that countryinfo's altSpellings lack; keyed by ISO alpha-2.
+_SHORT_FORMS = {"GB": ("Britain", "Briton", "Britons", "Brits"), "US": ("America", "U.S.", "U.S.A."),
+                "NL": ("Holland",)}
+_BIG = 30_000_000  # two-letter acronyms of smaller countries are too often something else
+_STEMMER = Stemmer.Stemmer("english")
+_JOINERS = {"of", "and", "the", "da", "de", "du", "y"}
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w.lower() not in _JOINERS and w[:1].isupper())
+
+
+def _forms(info: dict) -> set[str]:
+    """The ways English text names one country (case kept: matching is case-sensitive)."""
+    name, dem = info.get("name") or "", info.get("demonym") or ""
+    iso = info.get("ISO") or {}
+    codes = {iso.get("alpha2"), iso.get("alpha3")}
+    forms = {name} if name else set()
+    if dem and dem != name:
+        forms |= {dem, dem + "s"} if not dem.endswith(("ese", "ss", "sh", "ch", "i")) else {dem}
+        if dem.endswith("i"):  # "Israeli" -> "Israelis", "Iraqi" -> "Iraqis"
+            forms.add(dem + "s")
+    for alt in info.get("altSpellings") or []:
+        if not alt.isascii() or alt in codes:
+            continue
+        if " " in alt or alt.isupper():  # "Great Britain", "UK"; single lower-case words are not forms
+            forms.add(alt)
+    for long in [name] + [a for a in info.get("altSpellings") or [] if " " in a]:
+        acro = _initials(long)
+        if len(acro) >= 2 and acro in codes:  # "United States" -> "US" (its own ISO code)
+            forms.add(".".join(acro) + ".")
+            # an undotted two-letter form is also a word or an abbreviation of something else ("AS")
+            if len(acro) > 2 or int(info.get("population") or 0) >= _BIG:
+                forms.add(acro)
+    return {f for f in forms if len(f) >= 2}
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> tuple[dict[str, str], re.Pattern]:
+    from countryinfo import all_countries
+
+    best: dict[str, tuple[int, str]] = {}  # form -> (population, code): a shared demonym goes to the bigger
+    for country in all_countries():
+        info = country.info()
+        code = (info.get("ISO") or {}).get("alpha2")
+        if not code:
+            continue
+        forms = _forms(info) | set(_SHORT_FORMS.get(code, ()))
+        pop = int(info.get("population") or 0)
+        for f in forms:
+            if f not in best or pop > best[f][0]:
+                best[f] = (pop, code)
+    table = {f: code for f, (_, code) in best.items()}
+    alternation = "|".join(re.escape(f) for f in sorted(table, key=len, reverse=True))
+    return table, re.compile(rf"(?<![\w.])(?:{alternation})(?![\w])(?:['’]s)?")
+
+
+def country_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, ISO code) of every country name, demonym or short form in `text`."""
+    table, pattern = _table()
+    out = []
+    for m in pattern.finditer(text):
+        form = re.sub(r"['’]s$", "", m.group())
+        if form in table:
+            out.append((m.start(), m.end(), table[form]))
+    return out
+
+
+def country_code(word: str) -> str | None:
+    return _table()[0].get(re.sub(r"['’]s$", "", word.strip()))
+
+
+def stem(word: str) -> str:
+    """Snowball stem with British/American spellings folded ("defence" and "defense" meet)."""
+    w = re.sub(r"['’]s?$", "", word.lower())
+    w = re.sub(r"ence$", "ense", re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", w))
+    return _STEMMER.stemWord(w)
+
+
+def word_key(word: str) -> str:
+    """"@FR" for a country form, else the folded stem."""
+    code = country_code(word)
+    return f"@{code}" if code else stem(word)
+
+
+def name_keys(text: str) -> set[str]:
+    """Keys of the capitalised words of `text`: countries as "@XX" (multi-word names too), others stemmed."""
+    keys, taken = set(), []
+    for s, e, code in country_spans(text):
+        keys.add(f"@{code}")
+        taken.append((s, e))
+    for m in re.finditer(r"[A-Z][\w'’-]*", text):
+        if not any(s <= m.start() < e for s, e in taken) and len(m.group()) > 1:
+            keys.add(stem(m.group()))
+    return keys
+
+
+def text_keys(text: str) -> set[str]:
+    """Keys of every word of `text` (any case), countries included: what a question's names are looked up in."""
+    return {stem(w) for w in re.findall(r"\w[\w'’-]*", text)} | {f"@{c}" for _, _, c in country_spans(text)}

@@ -1,0 +1,77 @@
+"""What kind of thing a noun names, so "which <noun>" questions get the right answer type.
+
+What it does: `noun_kind(noun)` says whether an English noun denotes a person (a role: "coach",
+"senator", "economist", "chief executive"), an organisation or named thing ("team", "club",
+"company", "party", "event", "website") or a place ("suburb", "island", "lake"), from general
+vocabulary of news roles and bodies plus English agent-noun suffixes ("-ist", "-ian", "-man",
+"-person"). The vocabulary is ordinary English of news domains (politics, business, sport,
+courts, science), not the wording of any labelled question. It does not look at sentences.
+"""
+from __future__ import annotations
+
+import re
+
+PERSON_NOUNS = frozenset("""
+person people man woman men women boy girl child son daughter wife husband mother father brother sister
+president minister premier chancellor secretary leader official king queen prince princess ruler duke emperor
+general commander officer soldier spokesman spokeswoman spokesperson ambassador envoy diplomat governor mayor
+senator congressman congresswoman legislator lawmaker mp politician candidate nominee delegate deputy
+chairman chairwoman chair chief executive ceo cfo director manager founder owner boss head chief partner
+economist analyst strategist banker investor trader shareholder adviser advisor consultant
+coach captain player striker batsman bowler keeper goalkeeper jockey trainer driver rider runner swimmer
+umpire referee skipper champion winner loser athlete cricketer footballer golfer boxer cyclist
+judge magistrate lawyer barrister solicitor attorney prosecutor defendant accused plaintiff witness juror
+victim suspect prisoner detainee hostage gunman attacker bomber killer terrorist militant rebel
+doctor surgeon nurse scientist researcher professor teacher principal student expert engineer pilot
+author writer journalist reporter correspondent editor photographer presenter host actor actress singer
+artist musician director producer priest bishop archbishop pope cleric imam rabbi
+farmer worker employee resident citizen refugee migrant passenger crew survivor volunteer activist
+campaigner protester organiser organizer member supporter critic opponent rival successor predecessor
+commissioner inspector detective constable sergeant superintendent ranger firefighter
+""".split())
+
+ORG_NOUNS = frozenset("""
+organisation organization company firm business corporation group bank airline carrier retailer insurer
+agency authority department ministry government administration council parliament senate assembly
+committee commission court tribunal board body institution institute university school college hospital
+party union alliance coalition bloc faction movement network channel newspaper paper magazine outlet
+broadcaster station website site publication service army navy force militia police
+team club side squad franchise league association federation
+event race match game tournament competition championship cup trophy title award prize festival
+summit conference treaty agreement deal plan programme program scheme project operation campaign
+law act bill policy report study survey book film show album song brand product drug vaccine
+ship vessel aircraft plane missile weapon system satellite
+""".split())
+
+PLACE_NOUNS = frozenset("""
+country countries nation nations state states province region territory city cities town village suburb
+capital place area district county continent island islands lake river sea ocean mountain valley coast
+port airport border location venue stadium ground park street road building prison camp base
+""".split())
+
+_AGENT = re.compile(r"\w{3,}(?:ist|ian|man|woman|person|eer)s?$")
+
+
+def _singular(noun: str) -> str:
+    if noun.endswith("ies") and len(noun) > 4:
+        return noun[:-3] + "y"
+    if noun.endswith(("ches", "shes", "sses")):
+        return noun[:-2]
+    if noun.endswith("s") and not noun.endswith("ss") and len(noun) > 3:
+        return noun[:-1]
+    return noun
+
+
+def noun_kind(noun: str) -> str | None:
+    """"person", "entity", "place" or None for a lower-case English noun."""
+    noun = noun.lower()
+    for form in (noun, _singular(noun)):
+        if form in PLACE_NOUNS:
+            return "place"
+        if form in PERSON_NOUNS:
+            return "person"
+        if form in ORG_NOUNS:
+            return "entity"
+    if _AGENT.fullmatch(noun):
+        return "person"
+    return None
