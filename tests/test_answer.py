@@ -281,8 +281,10 @@ def test_an_answer_from_an_article_of_another_year_says_so(tmp_path):
                                    "The historian John Carter was among the celebrities at the derby, "
                                    "which was won by Red Comet.\n")
     build_index(corpus, tmp_path / "idx", "fake")
-    assistant = Assistant.load(tmp_path / "idx", model="fake")
-    assistant.abstain_below = float("-inf")  # see the answer whatever its confidence
+    from qa import config
+
+    # see the answer whatever its confidence
+    assistant = Assistant.load(tmp_path / "idx", model="fake", settings=config.settings(abstain_below=float("-inf")))
     answer = assistant.ask("Who won the 2022 derby?")
     assert "2016-05-07" in answer.note and "2022" in answer.note
     same_year = assistant.ask("Who won the 2016 derby?")
@@ -300,7 +302,8 @@ def test_the_neighbour_that_holds_the_asked_for_kind_is_quoted(tmp_path):
         "School sued\n\nA former student is suing the grammar school in the county court over bullying. "
         "Sam Lee, 17, said he left after a year of threats. The hearing resumes in March.\n")
     build_index(corpus, tmp_path / "idx", "fake")
-    assistant = Assistant.load(tmp_path / "idx", model="fake")
-    assistant.abstain_below = float("-inf")
+    from qa import config
+
+    assistant = Assistant.load(tmp_path / "idx", model="fake", settings=config.settings(abstain_below=float("-inf")))
     answer = assistant.ask("How old is the student suing the grammar school?")
     assert "17" in (answer.short_answer or "") and any("Sam Lee, 17" in c.quote for c in answer.citations)
