@@ -44,6 +44,8 @@ class Settings:
     corpus_dir: Path = field(default_factory=lambda: Path(_env("QA_CORPUS", str(REPO_ROOT / "corpus"))))
     index_dir: Path = field(default_factory=lambda: Path(_env("QA_INDEX", str(REPO_ROOT / "embeddings"))))
     model: str = field(default_factory=lambda: _env("QA_MODEL", DEFAULT_MODEL))
+    # how the embedding model runs (qa.model_info.ENCODERS): onnx-int8 | onnx (fp32) | torch
+    encoder: str = field(default_factory=lambda: _env("QA_ENCODER", "onnx-int8").strip().lower())
     # Optional local LLM: a GGUF path (in-process) or an OpenAI-compatible URL + model name.
     llm_model: str | None = field(default_factory=lambda: _env("QA_LLM_MODEL"))
     llm_url: str | None = field(default_factory=lambda: _env("QA_LLM_URL"))

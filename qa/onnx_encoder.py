@@ -1,0 +1,96 @@
+"""The embedding model run by ONNX Runtime: `tokenizers` + `onnxruntime` + numpy pooling, no torch.
+
+`OnnxEmbedder(info)` takes a qa.model_info.ModelInfo whose encoder is 'onnx' (fp32) or 'onnx-int8',
+finds (or, once, makes: qa.onnx_export) the model file in the cache, and encodes like
+sentence-transformers: tokenise with the model's tokenizer.json (truncated at its max_seq_length),
+mean-pool every token embedding ([CLS]/[SEP] included) under the attention mask, L2-normalise.
+`encode_spans` also returns late-pooled vectors of character spans (qa.pooling). Importing this
+module or running it never imports torch, transformers or sentence_transformers. It does not chunk
+or index.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import pooling
+from .errors import ModelLoadError
+from .model_info import ModelInfo
+from .onnx_export import INPUTS, ensure_onnx
+
+SMALL_BATCH = 4  # a question or two: one thread (see _session)
+
+
+class OnnxEmbedder:
+    def __init__(self, info: ModelInfo, cache_dir=None):
+        if info.encoder not in ("onnx", "onnx-int8"):
+            raise ValueError(f"OnnxEmbedder runs 'onnx' or 'onnx-int8', not {info.encoder!r}")
+        self.name, self.fingerprint, self.dim = info.name, info.fingerprint, info.dim
+        self.max_tokens, self.spec, self.encoder, self.path = info.max_tokens, info.spec, info.encoder, info.path
+        self._info = info
+        self.model_file = ensure_onnx(info.path, info.fingerprint, info.encoder, cache_dir)
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(Path(info.path) / "tokenizer.json"))
+        self._tok.enable_truncation(self.max_tokens + 2)  # as sentence-transformers: max_seq_length
+        pad = self._tok.token_to_id("[PAD]") or 0
+        self._tok.enable_padding(pad_id=pad, pad_token=self._tok.id_to_token(pad) or "[PAD]")
+        self._sessions: dict[int, object] = {}
+        self._session(2)  # fail now, with a clear message, rather than on the first question
+
+    def _session(self, threads: int):
+        """One session per thread count, made on first use: questions run on one thread because on a
+        busy 2-core machine two contending threads made a single query an order slower (torch's
+        finding, benchmarks/query_latency.py); builds use both cores."""
+        if threads not in self._sessions:
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            opts.log_severity_level = 3
+            try:
+                self._sessions[threads] = ort.InferenceSession(str(self.model_file), opts,
+                                                               providers=["CPUExecutionProvider"])
+            except Exception as exc:  # a file that hashes right but does not load: say where it is
+                raise ModelLoadError(f"could not load the ONNX model {self.model_file}: {exc}; "
+                                     f"delete it to export it again") from exc
+        return self._sessions[threads]
+
+    def count_tokens(self, text: str) -> int:
+        return self._info.count_tokens(text)
+
+    def _token_batches(self, texts: list[str], batch_size: int):
+        """Yield (text index, unpadded token embeddings, encoding) for every text, shortest first so
+        a batch pads little."""
+        session = self._session(1 if len(texts) <= SMALL_BATCH else 2)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo:lo + batch_size]
+            encs = self._tok.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encs], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
+            feed = dict(zip(INPUTS, (ids, mask, np.zeros_like(ids))))
+            hidden = session.run(None, feed)[0]
+            for row, (i, enc) in enumerate(zip(idx, encs)):
+                yield i, hidden[row, :int(mask[row].sum())], enc
+
+    def encode(self, texts, batch_size=64, show_progress=False):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, tokens, _ in self._token_batches(list(texts), batch_size):
+            out[i] = pooling.text_vector(tokens)
+        return out
+
+    def encode_spans(self, texts, spans_per_text, batch_size=64):
+        """(text vectors, [span vectors per text]); spans are (start, end) character offsets in each text."""
+        texts = list(texts)
+        text_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        span_vecs: list[list] = [[] for _ in texts]
+        for i, tokens, enc in self._token_batches(texts, batch_size):
+            n = len(tokens)
+            text_vecs[i] = pooling.text_vector(tokens)
+            span_vecs[i] = pooling.span_vectors(tokens, enc.offsets[:n], enc.special_tokens_mask[:n],
+                                                spans_per_text[i])
+        return text_vecs, pooling.fill_missing(span_vecs, texts, spans_per_text, self.encode, self.dim)
