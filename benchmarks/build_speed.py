@@ -11,7 +11,7 @@ the same process after a warm-up, over the chunk texts of that index:
 Loading files counts as build time (it is part of every real build). A script, not a test; nothing is
 kept on disk. Timings on a shared machine are noisy: compare ratios from one run, not across runs.
 
-    python benchmarks/build_speed.py [--quick | --synthetic N] [--model SPEC] [--json]
+    python benchmarks/build_speed.py [--quick | --synthetic N] [--model SPEC] [--sentences late-pooled|standalone] [--json]
 """
 from __future__ import annotations
 
@@ -75,8 +75,11 @@ def main(argv=None) -> int:
     parser.add_argument("--synthetic", type=int, default=2000, help="synthetic articles (0: skip)")
     parser.add_argument("--quick", action="store_true", help="synthetic corpus of 200 articles")
     parser.add_argument("--model", default=config.settings().model, help="[VARIANT:]MODEL")
+    parser.add_argument("--sentences", choices=("late-pooled", "standalone"), default=vectors.SENTENCE_VECTORS,
+                        help="how sentence vectors are made (default: the build's)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    vectors.SENTENCE_VECTORS = args.sentences
     n = 200 if args.quick else args.synthetic
     variant, model = split_spec(args.model)
     encoder = load_embedder(f"{variant}:{model}" if variant != "fake" else model)

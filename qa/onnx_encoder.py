@@ -10,6 +10,9 @@ or index.
 """
 from __future__ import annotations
 
+import itertools
+import os
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +22,7 @@ from .errors import ModelLoadError
 from .model_info import ModelInfo
 from .onnx_export import INPUTS, ensure_onnx
 
-SMALL_BATCH = 4  # a question or two: one thread (see _session)
+WORKERS = min(2, os.cpu_count() or 1)  # batches encoded at once (see _make_session)
 
 
 class OnnxEmbedder:
@@ -36,46 +39,66 @@ class OnnxEmbedder:
         self._tok.enable_truncation(self.max_tokens + 2)  # as sentence-transformers: max_seq_length
         pad = self._tok.token_to_id("[PAD]") or 0
         self._tok.enable_padding(pad_id=pad, pad_token=self._tok.id_to_token(pad) or "[PAD]")
-        self._sessions: dict[int, object] = {}
-        self._session(2)  # fail now, with a clear message, rather than on the first question
+        self._session = self._make_session()  # fail now, with a clear message, not on the first question
+        self._pool = None
 
-    def _session(self, threads: int):
-        """One session per thread count, made on first use: questions run on one thread because on a
-        busy 2-core machine two contending threads made a single query an order slower (torch's
-        finding, benchmarks/query_latency.py); builds use both cores."""
-        if threads not in self._sessions:
-            import onnxruntime as ort
+    def _make_session(self):
+        """One single-threaded session, shared by up to WORKERS batches at once (ONNX Runtime's run()
+        is thread-safe and releases the GIL). Batch-level parallelism instead of intra-op threads:
+        with 4-5 other jobs on the 2 cores, two intra-op threads made int8 encoding slower than one
+        (contending threads wait on each other at every op), and a question, which is one small
+        batch, always runs on the calling thread alone."""
+        import onnxruntime as ort
 
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = threads
-            opts.inter_op_num_threads = 1
-            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            opts.log_severity_level = 3
-            try:
-                self._sessions[threads] = ort.InferenceSession(str(self.model_file), opts,
-                                                               providers=["CPUExecutionProvider"])
-            except Exception as exc:  # a file that hashes right but does not load: say where it is
-                raise ModelLoadError(f"could not load the ONNX model {self.model_file}: {exc}; "
-                                     f"delete it to export it again") from exc
-        return self._sessions[threads]
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-waiting on a shared CPU
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        try:
+            return ort.InferenceSession(str(self.model_file), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # a file that hashes right but does not load: say where it is
+            raise ModelLoadError(f"could not load the ONNX model {self.model_file}: {exc}; "
+                                 f"delete it to export it again") from exc
 
     def count_tokens(self, text: str) -> int:
         return self._info.count_tokens(text)
 
+    def _run(self, texts: list[str]):
+        encs = self._tok.encode_batch(texts)
+        ids = np.array([e.ids for e in encs], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
+        hidden = self._session.run(None, dict(zip(INPUTS, (ids, mask, np.zeros_like(ids)))))[0]
+        return hidden, mask.sum(axis=1), encs
+
+    def _results(self, payloads: list[list[str]]):
+        """_run over `payloads` in order, at most WORKERS at a time (never all hidden states at once)."""
+        if len(payloads) < 2 or WORKERS < 2:
+            yield from map(self._run, payloads)
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="qa-onnx")
+        todo, pending = iter(payloads), deque()
+        for payload in itertools.islice(todo, WORKERS):
+            pending.append(self._pool.submit(self._run, payload))
+        while pending:
+            done = pending.popleft().result()
+            for payload in itertools.islice(todo, 1):
+                pending.append(self._pool.submit(self._run, payload))
+            yield done
+
     def _token_batches(self, texts: list[str], batch_size: int):
         """Yield (text index, unpadded token embeddings, encoding) for every text, shortest first so
-        a batch pads little."""
-        session = self._session(1 if len(texts) <= SMALL_BATCH else 2)
+        a batch pads little; a call of one build batch is split so that every worker gets a share."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for lo in range(0, len(order), batch_size):
-            idx = order[lo:lo + batch_size]
-            encs = self._tok.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in encs], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
-            feed = dict(zip(INPUTS, (ids, mask, np.zeros_like(ids))))
-            hidden = session.run(None, feed)[0]
+        size = max(1, min(batch_size, -(-len(order) // WORKERS)))
+        groups = [order[lo:lo + size] for lo in range(0, len(order), size)]
+        for idx, (hidden, lengths, encs) in zip(groups, self._results([[texts[i] for i in g] for g in groups])):
             for row, (i, enc) in enumerate(zip(idx, encs)):
-                yield i, hidden[row, :int(mask[row].sum())], enc
+                yield i, hidden[row, :int(lengths[row])], enc
 
     def encode(self, texts, batch_size=64, show_progress=False):
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

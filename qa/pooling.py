@@ -26,10 +26,11 @@ def text_vector(tokens: np.ndarray) -> np.ndarray:
     return normalize(tokens.mean(axis=0))
 
 
-def span_vectors(tokens: np.ndarray, offsets, special, spans, with_special: bool = SPAN_WITH_SPECIAL):
+def span_vectors(tokens: np.ndarray, offsets, special, spans, with_special: bool | None = None):
     """One vector (or None) per (start, end) char span of the text whose unpadded `tokens` are given.
 
     `offsets` are the tokens' (start, end) character offsets in the text, `special` marks [CLS]/[SEP]."""
+    with_special = SPAN_WITH_SPECIAL if with_special is None else with_special
     offsets = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
     special = np.asarray(special, dtype=bool)
     real = ~special & (offsets[:, 1] > offsets[:, 0])

