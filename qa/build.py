@@ -73,7 +73,7 @@ def _versions(encoder: str) -> dict:
 class _Previous:
     """What the live generation can lend to this build (nothing when incompatible or `full`)."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder | ModelInfo, params: dict, full: bool):
+    def __init__(self, index_dir: Path, model: dict, params: dict, full: bool):
         self.docs: dict[str, dict] = {}
         self.chunks: dict[str, list[Chunk]] = {}
         self.vectors: dict[str, np.ndarray] = {}
@@ -86,7 +86,7 @@ class _Previous:
             manifest = store.read_manifest(gen)
         except (IndexCorruptError, IndexMismatchError):
             return  # an unreadable old index just means a full build
-        if _model_entry(embedder) != _model_entry_of(manifest) or manifest["chunking"] != params:
+        if model != _model_entry_of(manifest) or manifest["chunking"] != params:
             return
         self.manifest = manifest
         self._load(gen)
@@ -133,10 +133,10 @@ def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs) -> No
     lexical.save_bm25(lexical.build_bm25([c.text for c in chunks]), tmp / "bm25")
 
 
-def _model_entry(embedder) -> dict:
+def _model_entry(embedder, sentence_vectors: str) -> dict:
     """What decides whether vectors are interchangeable: the weights, the variant, the sentence method."""
     return {"fingerprint": embedder.fingerprint, "encoder": getattr(embedder, "encoder", "torch"),
-            "sentence_vectors": vectors.SENTENCE_VECTORS}
+            "sentence_vectors": sentence_vectors}
 
 
 def _model_entry_of(manifest: dict) -> dict:
@@ -145,14 +145,14 @@ def _model_entry_of(manifest: dict) -> dict:
             "sentence_vectors": built.get("sentence_vectors", "standalone")}
 
 
-def _manifest(documents, chunks, sentences, embedder, params) -> dict:
+def _manifest(documents, chunks, sentences, embedder, params, model: dict) -> dict:
     per_doc: dict[str, int] = {}
     for c in chunks:
         per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "model": {"name": embedder.name, "dim": embedder.dim, "spec": getattr(embedder, "spec", embedder.name),
-                  **_model_entry(embedder)},
+                  **model},
         "chunking": params,
         "documents": {d.doc_id: {"content_hash": d.content_hash, "chunks": per_doc.get(d.doc_id, 0)}
                       for d in documents},
@@ -164,8 +164,10 @@ def _manifest(documents, chunks, sentences, embedder, params) -> dict:
 def build_from_documents(documents: list[Document], index_dir: Path, embedder: Embedder | str | None = None,
                          full: bool = False, progress: Progress | None = None,
                          skipped=(), max_tokens: int = chunking.DEFAULT_MAX_TOKENS,
-                         overlap: int = chunking.DEFAULT_OVERLAP) -> BuildReport:
-    """Build (or incrementally update) the index in `index_dir` from already-loaded documents."""
+                         overlap: int = chunking.DEFAULT_OVERLAP, sentence_vectors: str | None = None) -> BuildReport:
+    """Build (or incrementally update) the index in `index_dir` from already-loaded documents.
+
+    `sentence_vectors`: "standalone" or "late-pooled" (qa.vectors; default vectors.SENTENCE_VECTORS)."""
     t0 = time.perf_counter()
     if not documents:
         raise CorpusError("no documents to index")
@@ -177,7 +179,9 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
               "splitter": "pysbd-per-paragraph"}
     report = BuildReport(skipped=list(skipped), documents=len(documents))
     with store.build_lock(index_dir):
-        prev = _Previous(index_dir, embedder, params, full)
+        method = sentence_vectors or vectors.SENTENCE_VECTORS
+        model = _model_entry(embedder, method)
+        prev = _Previous(index_dir, model, params, full)
         report.removed = len(set(prev.docs) - {d.doc_id for d in documents})
         if prev.docs and not report.removed and len(prev.docs) == len(documents) and all(
                 prev.same_doc(d) for d in documents):
@@ -187,11 +191,11 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
         chunks, sentences = _chunk_all(documents, embedder, params, prev)
         texts = {d.doc_id: d.text for d in documents}
         chunk_vecs, sent_vecs, fresh = vectors.make_vectors(chunks, sentences, texts, vectors.LazyEncoder(embedder),
-                                                            prev.vectors, embedder.dim, progress)
+                                                            prev.vectors, embedder.dim, progress, method)
         report.embedded, report.reused = fresh, len(chunks) + len(sentences) - fresh
         name, tmp = store.new_generation_dir(index_dir)
         _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs)
-        store.commit_generation(index_dir, name, tmp, _manifest(documents, chunks, sentences, embedder, params))
+        store.commit_generation(index_dir, name, tmp, _manifest(documents, chunks, sentences, embedder, params, model))
     report.chunks, report.generation = len(chunks), name
     report.seconds = time.perf_counter() - t0
     return report

