@@ -4,7 +4,9 @@
 finds (or, once, makes: qa.onnx_export) the model file in the cache, and encodes like
 sentence-transformers: tokenise with the model's tokenizer.json (truncated at its max_seq_length),
 mean-pool every token embedding ([CLS]/[SEP] included) under the attention mask, L2-normalise.
-`encode_spans` also returns late-pooled vectors of character spans (qa.pooling). Importing this
+`encode_spans` also returns late-pooled vectors of character spans (qa.pooling). With onnx-int8, a
+call of at most SMALL_BATCH texts (a question) runs the fp32 file, which the int8 export also keeps,
+and larger calls (builds) run int8. Importing this
 module or running it never imports torch, transformers or sentence_transformers. It does not chunk
 or index.
 """

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-# [CLS]/[SEP] summarise the whole chunk; counting them in every sentence would pull each sentence
-# toward its chunk (measured in the report of the encoder work: see README "Speed of builds")
+# [CLS]/[SEP] summarise the whole chunk; counting them in every sentence pulls each sentence toward its
+# chunk: with them, late-pooled int8 builds lost more (SQuAD subset answer hit 75.4% -> 74.7%, news
+# unanswerable abstained 71.4% -> 64.3%)
 SPAN_WITH_SPECIAL = False
 
 
