@@ -1,14 +1,15 @@
 """Incremental index builds: corpus -> documents -> chunks + sentences -> vectors -> a new generation.
 
-Unchanged documents (same doc_id and content hash, same model fingerprint and chunking) reuse their
-chunks, sentences and vectors from the live generation; any other text whose exact string was
-embedded before with the same model is reused too. `full=True` ignores all of that. Only one build
-runs at a time (a lock) and the result is switched in atomically (see qa.store). This module does not
-answer questions.
+Unchanged documents (same doc_id and content hash, same model fingerprint, encoder variant, sentence-
+vector method and chunking) reuse their chunks, sentences and vectors from the live generation; any
+other text whose exact string was embedded before with the same model is reused too. `full=True`
+ignores all of that. The model's identity and token counter come from qa.model_info (config files and
+`tokenizers`), and the encoder itself is loaded only when something must be encoded (qa.vectors), so
+a no-change rebuild never loads it. Only one build runs at a time (a lock) and the result is switched
+in atomically (see qa.store). This module does not answer questions.
 """
 from __future__ import annotations
 
-import hashlib
 import platform
 import time
 from dataclasses import dataclass, field
@@ -18,13 +19,12 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import chunking, lexical, store
-from .embedder import Embedder, load_embedder
+from . import chunking, lexical, store, vectors
+from .embedder import Embedder
+from .model_info import ModelInfo, model_info
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError
 from .progress import Progress, Stage
 from .types import Chunk, Document, Skipped
-
-EMBED_BATCH = 64
 
 
 @dataclass
@@ -53,13 +53,14 @@ class BuildReport:
             "skipped": [s.to_dict() for s in self.skipped]}
 
 
-def _text_key(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()
+_text_key = vectors.text_key
 
 
-def _versions() -> dict:
+def _versions(encoder: str) -> dict:
     out = {"python": platform.python_version()}
-    for pkg in ("numpy", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "sentencex"):
+    runtime = ("sentence-transformers", "torch") if encoder == "torch" else (
+        ("onnxruntime", "onnx", "tokenizers") if encoder.startswith("onnx") else ())
+    for pkg in ("numpy", "faiss-cpu", "bm25s", "sentencex", *runtime):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -70,7 +71,7 @@ def _versions() -> dict:
 class _Previous:
     """What the live generation can lend to this build (nothing when incompatible or `full`)."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder, params: dict, full: bool):
+    def __init__(self, index_dir: Path, model: dict, params: dict, full: bool):
         self.docs: dict[str, dict] = {}
         self.chunks: dict[str, list[Chunk]] = {}
         self.vectors: dict[str, np.ndarray] = {}
@@ -83,7 +84,7 @@ class _Previous:
             manifest = store.read_manifest(gen)
         except (IndexCorruptError, IndexMismatchError):
             return  # an unreadable old index just means a full build
-        if manifest["model"]["fingerprint"] != embedder.fingerprint or manifest["chunking"] != params:
+        if model != _model_entry_of(manifest) or manifest["chunking"] != params:
             return
         self.manifest = manifest
         self._load(gen)
@@ -121,35 +122,6 @@ def _chunk_all(documents, embedder, params, prev: _Previous,
     return chunks, sentences
 
 
-def _embed(texts: list[str], embedder: Embedder, prev: _Previous, progress: Progress | None,
-           report: BuildReport, what: str) -> np.ndarray:
-    """Vectors for `texts`, encoding only those the previous generation does not have."""
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    todo = []
-    for i, t in enumerate(texts):
-        vec = prev.vectors.get(_text_key(t))
-        if vec is not None:
-            out[i] = vec
-        else:
-            todo.append(i)
-    # batches of similar length waste no compute on padding (one encode call per batch for progress
-    # would otherwise defeat sentence-transformers' own length sorting: measured 2.7x slower)
-    todo.sort(key=lambda i: len(texts[i]))
-    report.reused += len(texts) - len(todo)
-    report.embedded += len(todo)
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(todo), desc=f"Embedding {what}", unit=what, disable=not todo, leave=False)
-    for lo in range(0, len(todo), EMBED_BATCH):
-        batch = todo[lo:lo + EMBED_BATCH]
-        out[batch] = embedder.encode([texts[i] for i in batch], batch_size=EMBED_BATCH)
-        bar.update(len(batch))
-        if progress:
-            progress(lo + len(batch), len(todo), f"Embedding {what}")
-    bar.close()
-    return out
-
-
 def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progress: Progress | None) -> None:
     steps = [
         lambda: store.write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents)),
@@ -173,37 +145,55 @@ def _write_dense(path: Path, vectors: np.ndarray) -> None:
     faiss.write_index(index, str(path))
 
 
-def _manifest(documents, chunks, sentences, embedder, params) -> dict:
+def _model_entry(embedder, sentence_vectors: str) -> dict:
+    """What decides whether vectors are interchangeable: the weights, the variant, the sentence method."""
+    return {"fingerprint": embedder.fingerprint, "encoder": getattr(embedder, "encoder", "torch"),
+            "sentence_vectors": sentence_vectors}
+
+
+def _model_entry_of(manifest: dict) -> dict:
+    built = manifest["model"]  # indexes from before the ONNX encoder name neither (torch, standalone)
+    return {"fingerprint": built["fingerprint"], "encoder": built.get("encoder", "torch"),
+            "sentence_vectors": built.get("sentence_vectors", "standalone")}
+
+
+def _manifest(documents, chunks, sentences, embedder, params, model: dict) -> dict:
     per_doc: dict[str, int] = {}
     for c in chunks:
         per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dim": embedder.dim,
-                  "spec": getattr(embedder, "spec", embedder.name)},
+        "model": {"name": embedder.name, "dim": embedder.dim, "spec": getattr(embedder, "spec", embedder.name),
+                  **model},
         "chunking": params,
         "documents": {d.doc_id: {"content_hash": d.content_hash, "chunks": per_doc.get(d.doc_id, 0)}
                       for d in documents},
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
-        "versions": _versions(),
+        "versions": _versions(getattr(embedder, "encoder", "torch")),
     }
 
 
 def build_from_documents(documents: list[Document], index_dir: Path, embedder: Embedder | str | None = None,
                          full: bool = False, progress: Progress | None = None,
                          skipped=(), max_tokens: int = chunking.DEFAULT_MAX_TOKENS,
-                         overlap: int = chunking.DEFAULT_OVERLAP) -> BuildReport:
-    """Build (or incrementally update) the index in `index_dir` from already-loaded documents."""
+                         overlap: int = chunking.DEFAULT_OVERLAP, sentence_vectors: str | None = None) -> BuildReport:
+    """Build (or incrementally update) the index in `index_dir` from already-loaded documents.
+
+    `sentence_vectors`: "standalone" or "late-pooled" (qa.vectors; default vectors.SENTENCE_VECTORS)."""
     t0 = time.perf_counter()
     if not documents:
         raise CorpusError("no documents to index")
     index_dir = Path(index_dir)
-    embedder = load_embedder(embedder) if embedder is None or isinstance(embedder, str) else embedder
+    # the identity alone (config files, a cached fingerprint, `tokenizers`): the model loads only if
+    # something has to be encoded
+    embedder = model_info(embedder) if embedder is None or isinstance(embedder, str) else embedder
     params = {"max_tokens": min(max_tokens, embedder.max_tokens), "overlap": overlap,
               "splitter": chunking.SPLITTER_ID}
     report = BuildReport(skipped=list(skipped), documents=len(documents))
     with store.build_lock(index_dir):
-        prev = _Previous(index_dir, embedder, params, full)
+        method = sentence_vectors or vectors.SENTENCE_VECTORS
+        model = _model_entry(embedder, method)
+        prev = _Previous(index_dir, model, params, full)
         report.removed = len(set(prev.docs) - {d.doc_id for d in documents})
         if prev.docs and not report.removed and len(prev.docs) == len(documents) and all(
                 prev.same_doc(d) for d in documents):
@@ -212,11 +202,13 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
             return report
         chunks, sentences = _chunk_all(documents, embedder, params, prev, progress)
         texts = {d.doc_id: d.text for d in documents}
-        chunk_vecs = _embed([c.text for c in chunks], embedder, prev, progress, report, "chunks")
-        sent_vecs = _embed([texts[d][s:e] for d, s, e in sentences], embedder, prev, progress, report, "sentences")
+        chunk_vecs, sent_vecs, fresh = vectors.make_vectors(chunks, sentences, texts, vectors.LazyEncoder(embedder),
+                                                            prev.vectors, embedder.dim, progress, method)
+        report.embedded, report.reused = fresh, len(chunks) + len(sentences) - fresh
         with store.new_generation(index_dir) as (name, tmp):  # a failed write removes the partial one
             _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress)
-            store.commit_generation(index_dir, name, tmp, _manifest(documents, chunks, sentences, embedder, params))
+            store.commit_generation(index_dir, name, tmp,
+                                    _manifest(documents, chunks, sentences, embedder, params, model))
     report.chunks, report.generation = len(chunks), name
     report.seconds = time.perf_counter() - t0
     return report

