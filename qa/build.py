@@ -19,7 +19,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import chunking, lexical, store, vectors
+from . import chunking, config, lexical, store, vectors
 from .embedder import Embedder
 from .model_info import ModelInfo, model_info
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError
@@ -179,7 +179,8 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
                          overlap: int = chunking.DEFAULT_OVERLAP, sentence_vectors: str | None = None) -> BuildReport:
     """Build (or incrementally update) the index in `index_dir` from already-loaded documents.
 
-    `sentence_vectors`: "standalone" or "late-pooled" (qa.vectors; default vectors.SENTENCE_VECTORS)."""
+    `sentence_vectors`: "standalone", "late-pooled" or "sentence-mean" (qa.vectors; default: the
+    QA_SENTENCE_VECTORS setting)."""
     t0 = time.perf_counter()
     if not documents:
         raise CorpusError("no documents to index")
@@ -191,7 +192,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
               "splitter": chunking.SPLITTER_ID}
     report = BuildReport(skipped=list(skipped), documents=len(documents))
     with store.build_lock(index_dir):
-        method = sentence_vectors or vectors.SENTENCE_VECTORS
+        method = sentence_vectors or config.settings().sentence_vectors
         model = _model_entry(embedder, method)
         prev = _Previous(index_dir, model, params, full)
         report.removed = len(set(prev.docs) - {d.doc_id for d in documents})
@@ -215,12 +216,14 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
 
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder | str | None = None,
-                full: bool = False, progress: Progress | None = None) -> BuildReport:
+                full: bool = False, progress: Progress | None = None,
+                sentence_vectors: str | None = None) -> BuildReport:
     """Load the corpus folder and build the index from it (see build_from_documents)."""
     from .loader import load_corpus
 
     t0 = time.perf_counter()
     documents, skipped = load_corpus(Path(corpus_dir), progress=progress)
-    report = build_from_documents(documents, index_dir, embedder, full, progress, skipped)
+    report = build_from_documents(documents, index_dir, embedder, full, progress, skipped,
+                                  sentence_vectors=sentence_vectors)
     report.seconds = time.perf_counter() - t0  # reading the corpus is part of every build
     return report

@@ -75,7 +75,8 @@ def cmd_build(args) -> int:
     from .build import build_index
 
     s = settings_from_args(args)
-    report = build_index(s.corpus_dir, s.index_dir, s.model, full=args.full)
+    model = s.model if ":" in s.model or s.model == "fake" else f"{s.encoder}:{s.model}"  # --encoder counts
+    report = build_index(s.corpus_dir, s.index_dir, model, full=args.full, sentence_vectors=s.sentence_vectors)
     print(report.summary())
     return 0
 

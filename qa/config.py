@@ -149,6 +149,12 @@ class Settings:
     # the encoder helper's field (qa.embedder chooses the runtime from it)
     encoder: str = _setting("onnx-int8", "QA_ENCODER", "--encoder", "choice", "embedding runtime",
                             choices=("onnx-int8", "onnx", "torch"), commands=("build", "ask", "chat", "eval"))
+    # chunk vectors always encoded; sentence vectors: encoded on their own (best answers), pooled from the
+    # chunk pass, or chunk vectors as the mean of the sentences' (about 2x faster builds; see docs/benchmarks.md)
+    sentence_vectors: str = _setting("standalone", "QA_SENTENCE_VECTORS", "--sentence-vectors", "choice",
+                                     "how sentence and chunk vectors are made at build time",
+                                     choices=("standalone", "late-pooled", "sentence-mean"),
+                                     commands=("build", "chat"))
     fusion: str = _setting("weighted", "QA_FUSION", "--fusion", "choice",
                            "how BM25 and dense ranks are mixed (weighted beat rrf, README)",
                            choices=("weighted", "rrf"), commands=QUERY)

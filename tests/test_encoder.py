@@ -200,6 +200,18 @@ def test_the_manifest_records_the_encoder_and_another_encoder_re_embeds(tmp_path
     assert Index.load(tmp_path / "idx").manifest["model"]["sentence_vectors"] == method
 
 
+def test_sentence_mean_chunk_vectors_are_the_normalised_mean_of_their_sentences(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_SENTENCE_VECTORS", "sentence-mean")  # the setting reaches the build
+    build.build_index(copy_corpus(tmp_path / "corpus"), tmp_path / "idx", "fake")
+    index = Index.load(tmp_path / "idx")
+    assert index.manifest["model"]["sentence_vectors"] == "sentence-mean"
+    for row, sentence_rows in enumerate(index.chunk_sentence_rows):
+        mean = index.sentence_vectors[sentence_rows].mean(axis=0)
+        assert np.allclose(index.chunk_vectors[row], mean / np.linalg.norm(mean), atol=1e-5)
+    standalone = FakeEmbedder(64).encode([index.sentence_text(0)])[0]
+    assert np.allclose(index.sentence_vectors[0], standalone, atol=1e-5)
+
+
 # ---- the real model (slow) ----
 SENTENCES = [
     "Ukraine's allies are procuring up to 1,000 Patriot air defence missiles through NATO.",
