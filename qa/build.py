@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import faiss
 import numpy as np
 
-from . import chunking, lexical, store
+from . import backends, chunking, store
 from .embedder import Embedder, load_embedder
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError
 from .progress import Progress, Stage
@@ -150,7 +149,10 @@ def _embed(texts: list[str], embedder: Embedder, prev: _Previous, progress: Prog
     return out
 
 
-def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progress: Progress | None) -> None:
+def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progress: Progress | None,
+           dense: str | None = "auto") -> dict:
+    """Write every file of a generation into `tmp`; returns the dense index's manifest entry."""
+    described: dict = {}
     steps = [
         lambda: store.write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents)),
         lambda: store.write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks)),
@@ -158,19 +160,27 @@ def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progr
                                   ({"doc_id": d, "start": s, "end": e} for d, s, e in sentences)),
         lambda: store.save_npy(tmp / "chunk_vectors.npy", chunk_vecs),
         lambda: store.save_npy(tmp / "sentence_vectors.npy", sent_vecs),
-        lambda: _write_dense(tmp / "dense.faiss", chunk_vecs),
-        lambda: lexical.save_bm25(lexical.build_bm25([c.text for c in chunks]), tmp / "bm25"),
+        lambda: described.update(_write_dense(tmp, chunk_vecs, dense)),
+        lambda: backends.build_lexical(c.text for c in chunks).save(tmp),
     ]
     with Stage("Writing the index", len(steps), progress, unit="file") as stage:
         for step in steps:
             step()
             stage.advance()
+    return described
 
 
-def _write_dense(path: Path, vectors: np.ndarray) -> None:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(vectors)
-    faiss.write_index(index, str(path))
+def _write_dense(directory: Path, vectors: np.ndarray, kind: str | None = "auto") -> dict:
+    """The dense index chosen by size (or `kind`: flat, hnsw), saved; its description for the manifest."""
+    index = backends.build_dense(vectors, kind)
+    index.save(directory)
+    return index.describe()
+
+
+def _same_dense(prev: _Previous, dense: str | None) -> bool:
+    """The live generation already holds the dense index kind this build would choose."""
+    kind = backends.choose_kind(prev.manifest["counts"]["chunks"], dense)
+    return prev.manifest.get("dense", {}).get("kind", "flat") == kind
 
 
 def _manifest(documents, chunks, sentences, embedder, params) -> dict:
@@ -192,8 +202,9 @@ def _manifest(documents, chunks, sentences, embedder, params) -> dict:
 def build_from_documents(documents: list[Document], index_dir: Path, embedder: Embedder | str | None = None,
                          full: bool = False, progress: Progress | None = None,
                          skipped=(), max_tokens: int = chunking.DEFAULT_MAX_TOKENS,
-                         overlap: int = chunking.DEFAULT_OVERLAP) -> BuildReport:
-    """Build (or incrementally update) the index in `index_dir` from already-loaded documents."""
+                         overlap: int = chunking.DEFAULT_OVERLAP, dense: str | None = "auto") -> BuildReport:
+    """Build (or incrementally update) the index in `index_dir` from already-loaded documents.
+    `dense` picks the dense index: "auto" (by size, see qa.backends.choose_kind), "flat" or "hnsw"."""
     t0 = time.perf_counter()
     if not documents:
         raise CorpusError("no documents to index")
@@ -206,7 +217,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
         prev = _Previous(index_dir, embedder, params, full)
         report.removed = len(set(prev.docs) - {d.doc_id for d in documents})
         if prev.docs and not report.removed and len(prev.docs) == len(documents) and all(
-                prev.same_doc(d) for d in documents):
+                prev.same_doc(d) for d in documents) and _same_dense(prev, dense):
             report.chunks, report.unchanged = sum(map(len, prev.chunks.values())), True
             report.generation, report.seconds = prev.manifest["generation"], time.perf_counter() - t0
             return report
@@ -215,20 +226,21 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
         chunk_vecs = _embed([c.text for c in chunks], embedder, prev, progress, report, "chunks")
         sent_vecs = _embed([texts[d][s:e] for d, s, e in sentences], embedder, prev, progress, report, "sentences")
         name, tmp = store.new_generation_dir(index_dir)
-        _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress)
-        store.commit_generation(index_dir, name, tmp, _manifest(documents, chunks, sentences, embedder, params))
+        described = _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress, dense)
+        manifest = _manifest(documents, chunks, sentences, embedder, params) | {"dense": described}
+        store.commit_generation(index_dir, name, tmp, manifest)
     report.chunks, report.generation = len(chunks), name
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder | str | None = None,
-                full: bool = False, progress: Progress | None = None) -> BuildReport:
+                full: bool = False, progress: Progress | None = None, dense: str | None = "auto") -> BuildReport:
     """Load the corpus folder and build the index from it (see build_from_documents)."""
     from .loader import load_corpus
 
     t0 = time.perf_counter()
     documents, skipped = load_corpus(Path(corpus_dir), progress=progress)
-    report = build_from_documents(documents, index_dir, embedder, full, progress, skipped)
+    report = build_from_documents(documents, index_dir, embedder, full, progress, skipped, dense=dense)
     report.seconds = time.perf_counter() - t0  # reading the corpus is part of every build
     return report

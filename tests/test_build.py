@@ -65,7 +65,7 @@ def test_interrupted_build_leaves_previous_index_serving(corpus, tmp_path, monke
     def crash(*a, **k):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(build.lexical, "save_bm25", crash)
+    monkeypatch.setattr(build.backends, "build_lexical", crash)
     with pytest.raises(OSError):
         build.build_index(corpus, index_dir, "fake")
     idx = Index.load(index_dir)

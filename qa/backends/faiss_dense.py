@@ -1,0 +1,92 @@
+"""The FAISS dense backend: an exact inner-product scan ("flat") or an HNSW graph ("hnsw").
+
+Vectors are unit length, so inner product is cosine. The index file is memory-mapped on load
+(FAISS's IO_FLAG_MMAP_IFC), so opening a generation costs little beyond the page cache. A row filter
+is applied inside FAISS (an id bitmap), except when few rows are allowed: then those rows are scored
+exactly, which is both cheaper and exact (a graph search with a very selective filter loses recall).
+This module does not know about chunks, documents or questions.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+FILE = "dense.faiss"
+# HNSW parameters, measured with benchmarks/ann_threshold.py on 384-d vectors (2 shared cores):
+# M=32 with efSearch=128 keeps recall@10 against exact search >= 0.95 (see the report there).
+HNSW_DEFAULTS = {"M": 32, "efConstruction": 80, "efSearch": 128}
+SUBSET_EXACT_MAX = 20_000  # allowed rows up to this many are scored exactly (a small matrix product)
+
+
+class FaissDense:
+    def __init__(self, index: faiss.Index, kind: str, params: dict):
+        self.index, self.kind, self.params = index, kind, params
+
+    @classmethod
+    def create(cls, dim: int, kind: str, params: dict | None = None) -> "FaissDense":
+        if kind == "flat":
+            return cls(faiss.IndexFlatIP(dim), "flat", {})
+        if kind != "hnsw":
+            raise ValueError(f"FAISS backend has no index kind '{kind}'")
+        params = {**HNSW_DEFAULTS, **(params or {})}
+        index = faiss.IndexHNSWFlat(dim, int(params["M"]), faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = int(params["efConstruction"])
+        return cls(index, "hnsw", params)
+
+    @classmethod
+    def load(cls, gen: Path, info: dict) -> "FaissDense":
+        index = faiss.read_index(str(Path(gen) / FILE), faiss.IO_FLAG_MMAP_IFC)
+        kind = info.get("kind", "flat")
+        return cls(index, kind, {**(HNSW_DEFAULTS if kind == "hnsw" else {}), **info.get("params", {})})
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def add(self, vectors: np.ndarray) -> None:
+        if len(vectors):
+            self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        k = min(int(k), self.ntotal if allowed is None else len(allowed))
+        if k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if allowed is not None and len(allowed) <= SUBSET_EXACT_MAX:
+            return self._subset_exact(q[0], k, np.asarray(allowed, dtype=np.int64))
+        bitmap = None
+        if allowed is not None:
+            mask = np.zeros(self.ntotal, dtype=bool)
+            mask[allowed] = True
+            bitmap = np.packbits(mask, bitorder="little")  # kept alive until the search returns
+        scores, rows = self.index.search(q, k, params=self._params(bitmap, k))
+        keep = rows[0] >= 0
+        return rows[0][keep].astype(np.int64), scores[0][keep]
+
+    def _params(self, bitmap: np.ndarray | None, k: int):
+        sel = faiss.IDSelectorBitmap(bitmap) if bitmap is not None else None
+        if self.kind == "hnsw":
+            return faiss.SearchParametersHNSW(efSearch=max(int(self.params["efSearch"]), k), sel=sel)
+        return faiss.SearchParameters(sel=sel) if sel is not None else None
+
+    def _subset_exact(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scores = self.index.reconstruct_batch(allowed) @ q
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((allowed[top], -scores[top]))]  # best first, ties by lower row
+        return allowed[top], scores[top].astype(np.float32)
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of `rows` (for bounded re-scoring)."""
+        return self.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
+    def save(self, directory: Path) -> None:
+        faiss.write_index(self.index, str(Path(directory) / FILE))
+
+    def describe(self) -> dict:
+        return {"backend": "faiss", "kind": self.kind, "params": dict(self.params)}
+
+    def stats(self) -> dict:
+        return self.describe() | {"ntotal": self.ntotal, "dim": int(self.index.d)}
