@@ -27,6 +27,7 @@ VOCAB = 40_000
 CHUNKS_PER_DOC = 5
 SENTENCES_PER_CHUNK, WORDS_PER_SENTENCE = 4, 15
 TOPIC_WORDS, TOPIC_SHARE = 300, 0.6
+SPECTRUM_DECAY = 0.4
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -55,7 +56,10 @@ class WordSumEmbedder:
         self.words = words
         self.ids = {w: i for i, w in enumerate(words)}
         rng = np.random.default_rng(seed + 1)
-        self.table = rng.normal(size=(len(words), DIM)).astype(np.float32)
+        # variance falling as a power law over the dimensions, as in real sentence embeddings (MiniLM
+        # vectors of the eval sets: 24% of the variance in 10 components, 55% in 50; iid vectors: 9%, 32%)
+        scale = (np.arange(DIM) + 1.0) ** -SPECTRUM_DECAY
+        self.table = (rng.normal(size=(len(words), DIM)) * scale).astype(np.float32)
         self.table /= np.linalg.norm(self.table, axis=1, keepdims=True)
         self.dim, self.name, self.spec = DIM, f"wordsum-{len(words)}-{seed}", "synthetic"
         self.fingerprint = hashlib.sha256(self.name.encode()).hexdigest()

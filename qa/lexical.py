@@ -27,11 +27,14 @@ nor only other our ours out over own same she so some than too under until up ve
 its also one ones said say says saying told tell tells according s t just""".split()
 
 
+# bm25s's STOPWORDS_EN, copied so that only qa.backends imports bm25s
+_BM25S_STOPWORDS = """a an and are as at be but by for if in into is it no not of on or such that the their then
+there these they this to was will with""".split()
+
+
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN) | frozenset(_EXTRA_STOPWORDS)
+    return frozenset(_BM25S_STOPWORDS) | frozenset(_EXTRA_STOPWORDS)
 
 
 def tokenize(text: str) -> list[str]:

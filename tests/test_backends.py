@@ -168,3 +168,15 @@ def test_trigram_cache_is_bounded(fake_assistant):
         assert index.chunk_trigrams(row) == index.chunk_trigrams(row)
     info = index._trigrams.cache_info()
     assert info.maxsize is not None and info.currsize <= info.maxsize and info.hits >= len(index.chunks)
+
+
+def test_only_the_backends_import_faiss_or_bm25s():
+    import re
+    from pathlib import Path
+
+    import qa
+
+    root = Path(qa.__file__).parent
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py") if "backends" not in p.parts
+                 and re.search(r"^\s*(import|from)\s+(faiss|bm25s)\b", p.read_text("utf-8"), re.M)]
+    assert offenders == []

@@ -8,6 +8,7 @@ This module does not know about chunks, documents or questions.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import faiss
@@ -17,7 +18,11 @@ FILE = "dense.faiss"
 # HNSW parameters, measured with benchmarks/ann_threshold.py on 384-d vectors (2 shared cores):
 # M=32 with efSearch=128 keeps recall@10 against exact search >= 0.95 (see the report there).
 HNSW_DEFAULTS = {"M": 32, "efConstruction": 80, "efSearch": 128}
-SUBSET_EXACT_MAX = 20_000  # allowed rows up to this many are scored exactly (a small matrix product)
+SUBSET_EXACT_MAX = 20_000
+# One question is searched on one thread: OpenMP's threads wait for each other at every search, and on
+# a busy 2-core machine that turned a 0.7 ms exact search of 10k rows into 80 ms (measured). Bulk adds
+# (building) use every core.
+SEARCH_THREADS = 1  # allowed rows up to this many are scored exactly (a small matrix product)
 
 
 class FaissDense:
@@ -47,7 +52,11 @@ class FaissDense:
 
     def add(self, vectors: np.ndarray) -> None:
         if len(vectors):
-            self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            faiss.omp_set_num_threads(os.cpu_count() or 1)
+            try:
+                self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            finally:
+                faiss.omp_set_num_threads(SEARCH_THREADS)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -57,6 +66,7 @@ class FaissDense:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if allowed is not None and len(allowed) <= SUBSET_EXACT_MAX:
             return self._subset_exact(q[0], k, np.asarray(allowed, dtype=np.int64))
+        faiss.omp_set_num_threads(SEARCH_THREADS)
         bitmap = None
         if allowed is not None:
             mask = np.zeros(self.ntotal, dtype=bool)
@@ -73,10 +83,12 @@ class FaissDense:
         return faiss.SearchParameters(sel=sel) if sel is not None else None
 
     def _subset_exact(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.index.reconstruct_batch(allowed) @ q
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.lexsort((allowed[top], -scores[top]))]  # best first, ties by lower row
-        return allowed[top], scores[top].astype(np.float32)
+        # FAISS's own single-threaded scan rather than numpy's product, whose BLAS threads stall when busy
+        scores, top = faiss.knn(q.reshape(1, -1), self.index.reconstruct_batch(allowed), k,
+                                metric=faiss.METRIC_INNER_PRODUCT)
+        scores, top = scores[0], top[0]
+        order = np.lexsort((allowed[top], -scores))  # best first, ties by lower row
+        return allowed[top[order]], scores[order].astype(np.float32)
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of `rows` (for bounded re-scoring)."""
