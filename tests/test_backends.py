@@ -90,7 +90,7 @@ def test_manifest_records_the_dense_kind(tmp_path, fake_index):
     index = Index.load(tmp_path / "idx")
     assert index.manifest["dense"] == index.dense.describe()
     assert index.dense.kind == "hnsw" and index.dense.ntotal == len(index.chunks)
-    assert index.manifest["dense"]["params"]["M"] == faiss_dense.HNSW_DEFAULTS["M"]
+    assert index.manifest["dense"]["params"] == faiss_dense.hnsw_params(len(index.chunks))
     report = build_index(corpus, tmp_path / "idx", "fake", dense="flat")  # a new kind is a new generation
     assert not report.unchanged and Index.load(tmp_path / "idx").dense.kind == "flat"
 
@@ -180,3 +180,8 @@ def test_only_the_backends_import_faiss_or_bm25s():
     offenders = [str(p.relative_to(root)) for p in root.rglob("*.py") if "backends" not in p.parts
                  and re.search(r"^\s*(import|from)\s+(faiss|bm25s)\b", p.read_text("utf-8"), re.M)]
     assert offenders == []
+
+
+def test_hnsw_search_breadth_grows_with_the_index():
+    small, big = faiss_dense.hnsw_params(1000), faiss_dense.hnsw_params(5_000_000)
+    assert small["M"] == big["M"] and small["efSearch"] < big["efSearch"]
