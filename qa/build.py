@@ -150,8 +150,9 @@ def _embed(texts: list[str], embedder: Embedder, prev: _Previous, progress: Prog
 
 
 def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progress: Progress | None,
-           dense: str | None = "auto") -> dict:
-    """Write every file of a generation into `tmp`; returns the dense index's manifest entry."""
+           dense: str | None = "auto", previous: Path | None = None) -> dict:
+    """Write every file of a generation into `tmp`; returns the dense index's manifest entry.
+    `previous` (the live generation) lends its dense index when this build only appended rows."""
     described: dict = {}
     steps = [
         lambda: store.write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents)),
@@ -160,7 +161,7 @@ def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progr
                                   ({"doc_id": d, "start": s, "end": e} for d, s, e in sentences)),
         lambda: store.save_npy(tmp / "chunk_vectors.npy", chunk_vecs),
         lambda: store.save_npy(tmp / "sentence_vectors.npy", sent_vecs),
-        lambda: described.update(_write_dense(tmp, chunk_vecs, dense)),
+        lambda: described.update(_write_dense(tmp, chunk_vecs, dense, previous)),
         lambda: backends.build_lexical(c.text for c in chunks).save(tmp),
     ]
     with Stage("Writing the index", len(steps), progress, unit="file") as stage:
@@ -170,9 +171,15 @@ def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progr
     return described
 
 
-def _write_dense(directory: Path, vectors: np.ndarray, kind: str | None = "auto") -> dict:
-    """The dense index chosen by size (or `kind`: flat, hnsw), saved; its description for the manifest."""
-    index = backends.build_dense(vectors, kind)
+def _write_dense(directory: Path, vectors: np.ndarray, kind: str | None = "auto",
+                 previous: Path | None = None) -> dict:
+    """The dense index chosen by size (or `kind`: flat, hnsw), saved; its description for the manifest.
+    Rows appended to an unchanged live index are added to a copy of it (no graph rebuilt from scratch)."""
+    index = None
+    if previous is not None:
+        index = backends.extend_dense(previous, store.read_manifest(previous, verify=False), vectors, kind)
+    if index is None:
+        index = backends.build_dense(vectors, kind)
     index.save(directory)
     return index.describe()
 
@@ -226,7 +233,8 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
         chunk_vecs = _embed([c.text for c in chunks], embedder, prev, progress, report, "chunks")
         sent_vecs = _embed([texts[d][s:e] for d, s, e in sentences], embedder, prev, progress, report, "sentences")
         name, tmp = store.new_generation_dir(index_dir)
-        described = _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress, dense)
+        live = store.current_generation(index_dir) if prev.docs else None  # nothing to lend on a full build
+        described = _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress, dense, live)
         manifest = _manifest(documents, chunks, sentences, embedder, params) | {"dense": described}
         store.commit_generation(index_dir, name, tmp, manifest)
     report.chunks, report.generation = len(chunks), name

@@ -185,3 +185,32 @@ def test_only_the_backends_import_faiss_or_bm25s():
 def test_hnsw_search_breadth_grows_with_the_index():
     small, big = faiss_dense.hnsw_params(1000), faiss_dense.hnsw_params(5_000_000)
     assert small["M"] == big["M"] and small["efSearch"] < big["efSearch"]
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_appended_rows_extend_the_live_dense_index(tmp_path, kind):
+    x = _clustered(1200)
+    old = backends.build_dense(x[:1000], kind)
+    old.save(tmp_path)
+    manifest = {"dense": old.describe()}
+    grown = backends.extend_dense(tmp_path, manifest, x, kind)
+    assert grown is not None and grown.ntotal == 1200 and grown.kind == kind
+    assert grown.search(x[1100], 1)[0].tolist() == [1100]
+    changed = x.copy()
+    changed[5] = x[6]  # an old row differs: no reuse
+    assert backends.extend_dense(tmp_path, manifest, changed, kind) is None
+    other = "hnsw" if kind == "flat" else "flat"
+    assert backends.extend_dense(tmp_path, manifest, x, other) is None
+
+
+def test_incremental_build_with_an_appended_article_reuses_the_graph(tmp_path, monkeypatch):
+    corpus = copy_corpus(tmp_path / "corpus")
+    build_index(corpus, tmp_path / "idx", "fake", dense="hnsw")
+    (corpus / "zzz_new.txt").write_text("A new article about drones. It was added last, so its rows come last.")
+    built = []
+    monkeypatch.setattr(backends, "build_dense", lambda *a, **k: built.append(1))  # must not be needed
+    build_index(corpus, tmp_path / "idx", "fake", dense="hnsw")
+    index = Index.load(tmp_path / "idx")
+    assert not built and index.dense.ntotal == len(index.chunks) and "zzz_new.txt" in index.documents
+    row = next(r for r, c in enumerate(index.chunks) if c.doc_id == "zzz_new.txt")
+    assert index.dense.search(index.chunk_vectors[row], 1)[0].tolist() == [row]

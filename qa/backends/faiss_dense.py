@@ -50,8 +50,9 @@ class FaissDense:
         return cls(index, "hnsw", params)
 
     @classmethod
-    def load(cls, gen: Path, info: dict) -> "FaissDense":
-        index = faiss.read_index(str(Path(gen) / FILE), faiss.IO_FLAG_MMAP_IFC)
+    def load(cls, gen: Path, info: dict, writable: bool = False) -> "FaissDense":
+        """Memory-mapped for searching; `writable` reads it into memory so that rows can be added."""
+        index = faiss.read_index(str(Path(gen) / FILE), 0 if writable else faiss.IO_FLAG_MMAP_IFC)
         kind = info.get("kind", "flat")
         return cls(index, kind, {**(HNSW_DEFAULTS if kind == "hnsw" else {}), **info.get("params", {})})
 
@@ -98,6 +99,14 @@ class FaissDense:
         scores, top = scores[0], top[0]
         order = np.lexsort((allowed[top], -scores))  # best first, ties by lower row
         return allowed[top[order]], scores[order].astype(np.float32)
+
+    def has_prefix(self, vectors: np.ndarray, block: int = 65_536) -> bool:
+        """Whether the stored rows equal the first rows of `vectors`, bit for bit (compared in blocks)."""
+        for lo in range(0, self.ntotal, block):
+            hi = min(lo + block, self.ntotal)
+            if not np.array_equal(self.index.reconstruct_n(lo, hi - lo), vectors[lo:hi]):
+                return False
+        return True
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of `rows` (for bounded re-scoring)."""
