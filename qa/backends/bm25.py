@@ -73,8 +73,9 @@ class BM25Index:
     def _matches(self, question: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of every row holding a question token, rows ascending (last question cached:
         top_k and scores_for of one query share it)."""
-        if self._last is not None and self._last[0] == question:
-            return self._last[1]
+        last = self._last  # read once: another thread may replace it meanwhile
+        if last is not None and last[0] == question:
+            return last[1]
         s = self.retriever.scores
         indptr, indices, data = s["indptr"], s["indices"], s["data"]
         vocab = self.retriever.vocab_dict
