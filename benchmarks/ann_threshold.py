@@ -6,7 +6,7 @@ with topic structure) and questions made of 6 words of a random chunk. Times one
 qa.backends.faiss_dense) at several efSearch values, with recall@10 against the exact result, and
 the HNSW build time. The numbers chose qa.backends.EXACT_MAX_ROWS and HNSW_DEFAULTS. A script, not a test.
 
-    python benchmarks/ann_threshold.py [--sizes 10000 50000 100000] [--queries 200] [--ef 32 64 128 256]
+    python benchmarks/ann_threshold.py [--sizes 10000 50000 100000] [--queries 200] [--ef 32 64 128 256 | --ef]
 """
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ def measure(n: int, n_queries: int, efs: list[int], embedder) -> dict:
     flat.add(x)
     p50, p95, exact = time_search(lambda q: flat.search(q, 10)[0], qs)
     row = {"n": n, "flat_p50_ms": p50, "flat_p95_ms": p95, "hnsw": []}
+    if not efs:
+        return row
     t0 = time.perf_counter()
     hnsw = faiss_dense.FaissDense.create(x.shape[1], "hnsw")
     hnsw.add(x)
@@ -66,14 +68,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--ef", type=int, nargs="+", default=[32, 64, 128, 256])
+    parser.add_argument("--ef", type=int, nargs="*", default=[32, 64, 128, 256],
+                        help="efSearch values to try; none: time the exact scan only (no graph built)")
     args = parser.parse_args(argv)
     embedder = sd.WordSumEmbedder(sd.vocabulary())
     print(f"HNSW {faiss_dense.HNSW_DEFAULTS}; one question at a time; 2 cores shared with other work")
     for n in args.sizes:
         row = measure(n, args.queries, args.ef, embedder)
-        print(f"[{n} vectors] flat p50 {row['flat_p50_ms']:.2f} ms p95 {row['flat_p95_ms']:.2f} ms; "
-              f"hnsw build {row['hnsw_build_s']:.1f} s")
+        print(f"[{n} vectors] flat p50 {row['flat_p50_ms']:.2f} ms p95 {row['flat_p95_ms']:.2f} ms"
+              + (f"; hnsw build {row['hnsw_build_s']:.1f} s" if row["hnsw"] else ""))
         for h in row["hnsw"]:
             print(f"   efSearch {h['efSearch']:4d}: p50 {h['p50_ms']:.2f} ms p95 {h['p95_ms']:.2f} ms "
                   f"recall@10 {h['recall_at_10']:.3f}")
