@@ -128,9 +128,8 @@ def similar_sentences(index: Index, row: int, k: int, chunks: int = SIMILAR_CHUN
     close too)."""
     vec = index.sentence_vectors[row]
     chunk_rows, _ = index.dense.search(vec, chunks)
-    candidates = np.unique(np.fromiter(
-        (s for c in chunk_rows.tolist() for s in index.chunk_sentence_rows[c]), dtype=np.int64))
-    candidates = np.union1d(candidates, [row])
+    candidates = np.array(sorted({row}.union(*(index.chunk_sentence_rows[c] for c in chunk_rows.tolist()))),
+                          dtype=np.int64)
     sims = index.sentence_vectors[candidates] @ vec
     order = np.lexsort((candidates, -sims))[:k]
     return candidates[order], sims[order]
