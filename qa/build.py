@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 
@@ -155,8 +155,8 @@ def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progr
     `previous` (the live generation) lends its dense index when this build only appended rows."""
     described: dict = {}
     steps = [
-        lambda: store.write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents)),
-        lambda: store.write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks)),
+        lambda: store.write_jsonl(tmp / "documents.jsonl", map(_row, documents)),
+        lambda: store.write_jsonl(tmp / "chunks.jsonl", map(_row, chunks)),
         lambda: store.write_jsonl(tmp / "sentences.jsonl",
                                   ({"doc_id": d, "start": s, "end": e} for d, s, e in sentences)),
         lambda: store.save_npy(tmp / "chunk_vectors.npy", chunk_vecs),
@@ -169,6 +169,13 @@ def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progr
             step()
             stage.advance()
     return described
+
+
+def _row(item) -> dict:
+    """The fields of a Document or Chunk, for JSON: the same as its to_dict() (JSON writes tuples as
+    lists) without dataclasses.asdict's deep copy, which took 11 of 76 s of a one-article update at
+    100k chunks (measured)."""
+    return {f.name: getattr(item, f.name) for f in fields(item)}
 
 
 def _write_dense(directory: Path, vectors: np.ndarray, kind: str | None = "auto",

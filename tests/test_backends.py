@@ -214,3 +214,14 @@ def test_incremental_build_with_an_appended_article_reuses_the_graph(tmp_path, m
     assert not built and index.dense.ntotal == len(index.chunks) and "zzz_new.txt" in index.documents
     row = next(r for r, c in enumerate(index.chunks) if c.doc_id == "zzz_new.txt")
     assert index.dense.search(index.chunk_vectors[row], 1)[0].tolist() == [row]
+
+
+def test_written_rows_equal_to_dict(fake_index):
+    import json
+
+    from qa import store
+
+    index = Index.load(fake_index)
+    assert store.read_jsonl(index.path / "chunks.jsonl") == [json.loads(json.dumps(c.to_dict())) for c in index.chunks]
+    docs = store.read_jsonl(index.path / "documents.jsonl")
+    assert docs == [json.loads(json.dumps(d.to_dict())) for d in index.documents.values()]
