@@ -225,3 +225,9 @@ def test_written_rows_equal_to_dict(fake_index):
     assert store.read_jsonl(index.path / "chunks.jsonl") == [json.loads(json.dumps(c.to_dict())) for c in index.chunks]
     docs = store.read_jsonl(index.path / "documents.jsonl")
     assert docs == [json.loads(json.dumps(d.to_dict())) for d in index.documents.values()]
+
+
+def test_generations_without_a_dense_entry_load_as_exact(fake_index):
+    index = Index.load(fake_index)
+    old = backends.load_dense(index.path, {k: v for k, v in index.manifest.items() if k != "dense"})
+    assert old.kind == "flat" and old.ntotal == len(index.chunks)
