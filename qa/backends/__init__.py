@@ -17,7 +17,7 @@ import numpy as np
 
 # Up to this many chunks an exact scan; above it an HNSW graph. Measured with benchmarks/ann_threshold.py
 # (one question, one thread, 2 busy cores): an exact scan took 0.6 ms at 10k rows (in cache), 33 ms at
-# 30k and 41 ms at 100k (memory-bound from there on, ~10x more per 10x rows), against 1-4 ms for HNSW
+# 30k, 41 ms at 100k and 176 ms at 1M (memory-bound past the cache), against 1-4 ms for HNSW
 # at recall@10 >= 0.95; below ~50k the exact scan stays within the ask budget and keeps results exact,
 # and spares every rebuild the graph construction (56 s at 30k rows, 263 s at 100k).
 EXACT_MAX_ROWS = 50_000
@@ -35,6 +35,9 @@ class DenseBackend(Protocol):
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of the k nearest rows by inner product, best first, only `allowed` rows."""
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of `rows`."""
 
     def save(self, directory: Path) -> None: ...
 
