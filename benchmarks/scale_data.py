@@ -10,6 +10,7 @@ Documents are contiguous chunk rows; each chunk is 4 sentences of 15 words, no o
 from __future__ import annotations
 
 import hashlib
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -154,7 +155,18 @@ def write_index(index_dir: Path, n_chunks: int, embedder: WordSumEmbedder, seed:
     del ids
     with store.build_lock(Path(index_dir)):
         name, tmp = store.new_generation_dir(Path(index_dir))
-        described = build._write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, None, dense)
-        manifest = build._manifest(documents, chunks, sentences, embedder, chunking_params(embedder))
+        described = build._write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, dense=dense)
+        manifest = _manifest(documents, chunks, sentences, embedder)
         store.commit_generation(Path(index_dir), name, tmp, manifest | {"dense": described})
     return manifest | {"dense": described}
+
+
+def _manifest(documents, chunks, sentences, embedder) -> dict:
+    """qa.build's manifest for these rows, as a build with `embedder` would write it (so an incremental
+    build reuses them); also when build._manifest takes the model-identity entry of the encoder work."""
+    extra = {}
+    if "model" in inspect.signature(build._manifest).parameters:
+        from qa import vectors
+
+        extra["model"] = build._model_entry(embedder, vectors.SENTENCE_VECTORS)
+    return build._manifest(documents, chunks, sentences, embedder, chunking_params(embedder), **extra)

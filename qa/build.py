@@ -149,7 +149,7 @@ def _embed(texts: list[str], embedder: Embedder, prev: _Previous, progress: Prog
     return out
 
 
-def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progress: Progress | None,
+def _write(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, progress: Progress | None = None,
            dense: str | None = "auto", previous: Path | None = None) -> dict:
     """Write every file of a generation into `tmp`; returns the dense index's manifest entry.
     `previous` (the live generation) lends its dense index when this build only appended rows."""
