@@ -16,11 +16,13 @@ import numpy as np
 
 FILE = "dense.faiss"
 # HNSW parameters, measured with benchmarks/ann_threshold.py (384-d synthetic vectors with MiniLM's
-# variance spectrum, 2 busy cores): M=32, efConstruction=80; recall@10 against exact search at
-# efSearch 128 / 256: 0.982 / 0.993 (10k rows), 0.955 / 0.985 (30k), 0.906 / 0.960 (100k), so the
-# search breadth grows with the index (hnsw_params). Build: 10 s (10k), 56 s (30k), 263 s (100k).
+# variance spectrum, 2 busy cores): M=32, efConstruction=80. recall@10 against exact search, by efSearch:
+#   10k rows:  128 0.982, 256 0.993          30k: 128 0.955, 256 0.985        100k: 128 0.906, 256 0.960
+#   300k rows: 256 0.913, 512 0.947, 768 0.961, 1024 0.967                   1M: not measured (build time)
+# so the search breadth grows with the index (hnsw_params); 1024 beyond 400k is an extrapolation.
+# Build time on the busy machine: 10 s (10k), 56 s (30k), 263 s (100k), 392-561 s (300k).
 HNSW_DEFAULTS = {"M": 32, "efConstruction": 80, "efSearch": 256}
-EF_SEARCH_BY_ROWS = ((50_000, 128), (200_000, 256), (None, 512))  # (up to rows, efSearch)
+EF_SEARCH_BY_ROWS = ((50_000, 128), (150_000, 256), (400_000, 768), (None, 1024))  # (up to rows, efSearch)
 SUBSET_EXACT_MAX = 20_000
 # One question is searched on one thread: OpenMP's threads wait for each other at every search, and on
 # a busy 2-core machine that turned a 0.7 ms exact search of 10k rows into 80 ms (measured). Bulk adds
