@@ -23,11 +23,11 @@ FILE = "dense.faiss"
 # Build time on the busy machine: 10 s (10k), 56 s (30k), 263 s (100k), 392-561 s (300k).
 HNSW_DEFAULTS = {"M": 32, "efConstruction": 80, "efSearch": 256}
 EF_SEARCH_BY_ROWS = ((50_000, 128), (150_000, 256), (400_000, 768), (None, 1024))  # (up to rows, efSearch)
-SUBSET_EXACT_MAX = 20_000
+SUBSET_EXACT_MAX = 20_000  # allowed rows up to this many are scored exactly (a small scan)
 # One question is searched on one thread: OpenMP's threads wait for each other at every search, and on
 # a busy 2-core machine that turned a 0.7 ms exact search of 10k rows into 80 ms (measured). Bulk adds
 # (building) use every core.
-SEARCH_THREADS = 1  # allowed rows up to this many are scored exactly (a small matrix product)
+SEARCH_THREADS = 1
 
 
 def hnsw_params(n_rows: int) -> dict:
