@@ -14,13 +14,12 @@ or generate text.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import evidence, lexical, offices, qtype
+from . import evidence, lexical, offices, qtype, retrieve
 from .config import ABSTAIN_BELOW
 from .entities import text_keys
 from .index import Index
@@ -59,14 +58,11 @@ class Scored:
 class Extractor:
     def __init__(self, index: Index):
         self.index = index
-        indptr = np.asarray(index.bm25.scores["indptr"])
-        n = max(int(index.bm25.scores["num_docs"]), 1)
-        df = np.diff(indptr)
         # squared IDF, as in the dot product of two tf-idf vectors: the rare word a question shares with
-        # a sentence ("warehouses") should outweigh several common ones ("minister", "said", "defence")
-        self.idf = {tok: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) ** 2
-                    for tok, i in index.bm25.vocab_dict.items() if i < len(df)}
-        self.default_idf = math.log(1 + (n + 0.5) / 0.5) ** 2
+        # a sentence ("warehouses") should outweigh several common ones ("minister", "said", "defence");
+        # computed per token when asked, so a large index costs nothing at load
+        self.idf = index.bm25.idf(power=2)
+        self.default_idf = self.idf.unknown
         self._tokens: dict[int, set[str]] = {}
         self._articles: dict[str, str] = {}
 
@@ -192,14 +188,15 @@ def citation(index: Index, n: int, row: int) -> Citation:
 
 def corroborating_rows(index: Index, best: Scored, exclude_docs: set[str]) -> list[int]:
     """Sentences in other articles that report the same thing (and the same short answer, if any)."""
-    sims = index.sentence_vectors @ index.sentence_vectors[best.row]
+    # a bounded candidate set (the chunks nearest the sentence), never a scan of every sentence
+    rows, sims = retrieve.similar_sentences(index, best.row, 50)
     span_text = None
     if best.span:
         span_text = _norm(index.sentence_text(best.row)[best.span[0]:best.span[1]])
     out, docs = [], set(exclude_docs)
-    for row in np.argsort(-sims)[:50]:
+    for row, sim in zip(rows.tolist(), sims.tolist()):
         doc = index.sent_doc[row]
-        if doc in docs or sims[row] < CORROBORATE_COSINE:
+        if doc in docs or sim < CORROBORATE_COSINE:
             continue
         if span_text and not _shares_number_or_name(span_text, _norm(index.sentence_text(row))):
             continue

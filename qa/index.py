@@ -1,4 +1,4 @@
-"""A loaded, read-only index generation: documents, chunks, sentences, vectors, FAISS and BM25.
+"""A loaded, read-only index generation: documents, chunks, sentences, vectors, dense and BM25 backends.
 
 Loading runs the cheaper integrity check: the manifest (format version, its checksum), every file's
 size and sha256, and row counts against the manifest; `python -m qa check` (qa.integrity) adds the
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-import faiss
 import numpy as np
 
-from . import lexical, store
+from . import backends, store
+from .backends.rows import DocRows
 from .errors import IndexCorruptError
 from .types import Chunk, Document
+
+TRIGRAM_CACHE = 4096  # chunks whose trigrams are kept: a long chat must not grow memory without bound
 
 
 @dataclass
@@ -29,10 +32,13 @@ class Index:
     sent_spans: np.ndarray  # (n, 2) int64 document offsets
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
-    dense: faiss.Index
-    bm25: object
+    dense: backends.DenseBackend
+    bm25: backends.LexicalBackend
     chunk_sentence_rows: list[list[int]]  # chunk row -> its sentence rows
-    _trigrams: dict[int, frozenset] = field(default_factory=dict, repr=False)
+    _trigrams: object = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        self._trigrams = lru_cache(maxsize=TRIGRAM_CACHE)(self._trigrams_of)
 
     @classmethod
     def load(cls, index_dir: Path) -> "Index":
@@ -62,7 +68,7 @@ class Index:
         chunk_sentence_rows = [[lookup[(c.doc_id, s, e)] for s, e in c.sentences] for c in chunks]
         index = cls(gen, manifest, documents, chunks, sent_doc, spans,
                     store.load_npy(gen / "chunk_vectors.npy"), store.load_npy(gen / "sentence_vectors.npy"),
-                    faiss.read_index(str(gen / "dense.faiss")), lexical.load_bm25(gen / "bm25"),
+                    backends.load_dense(gen, manifest), backends.load_lexical(gen, mmap=True),
                     chunk_sentence_rows)
         counts = manifest["counts"]
         if (index.dense.ntotal != len(chunks) or len(index.sentence_vectors) != len(sent_doc)
@@ -83,11 +89,17 @@ class Index:
         return spec if "encoder" in model or spec.startswith("fake") else f"torch:{spec}"
 
     def chunk_trigrams(self, row: int) -> frozenset:
-        """Word trigrams of a chunk (cached: near-duplicate checks ask for the same rows again and again)."""
-        if row not in self._trigrams:
-            words = re.findall(r"\w+", self.chunks[row].text.lower())
-            self._trigrams[row] = frozenset(zip(words, words[1:], words[2:]))
-        return self._trigrams[row]
+        """Word trigrams of a chunk (an LRU cache: near-duplicate checks ask for the same rows again)."""
+        return self._trigrams(row)
+
+    def _trigrams_of(self, row: int) -> frozenset:
+        words = re.findall(r"\w+", self.chunks[row].text.lower())
+        return frozenset(zip(words, words[1:], words[2:]))
+
+    @cached_property
+    def doc_rows(self) -> DocRows:
+        """Each document's chunk rows and date as arrays, for filters (built on the first filter)."""
+        return DocRows.from_index([c.doc_id for c in self.chunks], self.documents)
 
     def sentence_text(self, row: int) -> str:
         s, e = self.sent_spans[row]

@@ -30,7 +30,7 @@ def check_index(index_dir: Path) -> list[str]:
         return [str(exc)]
     problems = [p for name in manifest["files"] if (p := store.file_problem(gen, manifest, name))]
     damaged = {name for name in manifest["files"] if any(str(gen / name) in p for p in problems)}
-    for step in (_rows, _vectors, _faiss, _bm25):
+    for step in (_rows, _vectors, _dense, _bm25):
         try:
             problems += step(gen, manifest, damaged)
         except Exception as exc:  # a file that passed its hash but still cannot be read: report, go on
@@ -86,29 +86,30 @@ def _vectors(gen: Path, manifest: dict, damaged: set) -> list[str]:
     return out
 
 
-def _faiss(gen: Path, manifest: dict, damaged: set) -> list[str]:
-    import faiss
+def _dense(gen: Path, manifest: dict, damaged: set) -> list[str]:
+    from . import backends
 
     if {"dense.faiss", "chunk_vectors.npy"} & damaged:
         return []
-    index = faiss.read_index(str(gen / "dense.faiss"))
+    dense = backends.load_dense(gen, manifest)
+    ntotal, d = dense.ntotal, int(dense.stats()["dim"])
     n, dim = manifest["counts"]["chunks"], int(manifest["model"]["dim"])
-    if index.ntotal != n or index.d != dim:
-        return [f"{gen / 'dense.faiss'} holds {index.ntotal} vectors of dimension {index.d}, expected {n} of "
+    if ntotal != n or d != dim:
+        return [f"{gen / 'dense.faiss'} holds {ntotal} vectors of dimension {d}, expected {n} of "
                 f"{dim}; {store.REBUILD}"]
-    if n and not np.array_equal(index.reconstruct_n(0, n), store.load_npy(gen / "chunk_vectors.npy")):
+    if n and not np.array_equal(dense.vectors(np.arange(n)), store.load_npy(gen / "chunk_vectors.npy")):
         return [f"{gen / 'dense.faiss'} does not hold the vectors of chunk_vectors.npy; {store.REBUILD}"]
     return []
 
 
 def _bm25(gen: Path, manifest: dict, damaged: set) -> list[str]:
-    from . import lexical
+    from . import backends
 
     if any(name.startswith("bm25/") for name in damaged):
         return []
-    retriever = lexical.load_bm25(gen / "bm25")
+    rows = backends.load_lexical(gen).num_docs
     n = manifest["counts"]["chunks"]
-    if int(retriever.scores["num_docs"]) != n:
-        return [f"{gen / 'bm25'} indexes {retriever.scores['num_docs']} rows, expected {n} chunks; "
+    if int(rows) != n:
+        return [f"{gen / 'bm25'} indexes {rows} rows, expected {n} chunks; "
                 f"{store.REBUILD}"]
     return []

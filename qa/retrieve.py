@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 and dense FAISS rankings fused, filtered, and near-duplicates grouped.
+"""Hybrid retrieval: BM25 and dense rankings fused, filtered, and near-duplicates grouped.
 
 Fusion mixes min-max-normalised dense and BM25 scores by default ("weighted"); reciprocal rank
 fusion ("rrf") is the alternative, and `qa eval --fusion` compares them. Passages that are
@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
-from . import lexical
 from .index import Index
 from .types import Passage
 
@@ -34,42 +32,18 @@ class Hit:
     lexical: float
 
 
-def filter_mask(index: Index, filters: dict | None) -> np.ndarray | None:
-    """Boolean mask over chunks for {"doc_ids": [...], "date_from": ISO, "date_to": ISO}, or None."""
-    if not filters or not any(filters.get(k) for k in ("doc_ids", "date_from", "date_to")):
-        return None
-    ids = set(filters.get("doc_ids") or ())
-    lo, hi = filters.get("date_from"), filters.get("date_to")
-
-    def keep(doc_id: str) -> bool:
-        doc = index.documents[doc_id]
-        if ids and doc_id not in ids:
-            return False
-        if (lo or hi) and not doc.date:
-            return False  # an undated article cannot be shown to fall inside a date range
-        return not ((lo and doc.date < lo) or (hi and doc.date > hi))
-
-    allowed = {d for d in index.documents if keep(d)}
-    return np.array([c.doc_id in allowed for c in index.chunks], dtype=bool)
+def allowed_rows(index: Index, filters: dict | None) -> np.ndarray | None:
+    """Sorted chunk rows allowed by {"doc_ids": [...], "date_from": ISO, "date_to": ISO}, or None for all.
+    Built from per-document row ranges and dates with numpy (qa.backends.rows), not per chunk."""
+    return index.doc_rows.allowed(filters)
 
 
-def _dense_ranking(index: Index, qvec: np.ndarray, mask: np.ndarray | None, pool: int):
-    n = index.dense.ntotal
-    params = None
-    if mask is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype("int64")))
-    scores, rows = index.dense.search(qvec.reshape(1, -1).astype(np.float32), min(pool, n), params=params)
-    keep = rows[0] >= 0
-    return rows[0][keep], scores[0][keep]
+def _dense_ranking(index: Index, qvec: np.ndarray, allowed: np.ndarray | None, pool: int):
+    return index.dense.search(qvec, pool, allowed)
 
 
-def _lexical_ranking(index: Index, question: str, mask: np.ndarray | None, pool: int):
-    scores = lexical.bm25_scores(index.bm25, question, len(index.chunks))
-    if mask is not None:
-        scores = np.where(mask, scores, 0.0)
-    rows = np.argsort(-scores, kind="stable")[:pool]
-    rows = rows[scores[rows] > 0]
-    return rows, scores[rows], scores
+def _lexical_ranking(index: Index, question: str, allowed: np.ndarray | None, pool: int):
+    return index.bm25.top_k(question, pool, allowed)
 
 
 def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_FUSION) -> dict[int, float]:
@@ -93,15 +67,18 @@ def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_F
 def search(index: Index, qvec: np.ndarray, question: str, filters: dict | None = None,
            fusion: str = DEFAULT_FUSION, pool: int = POOL) -> list[Hit]:
     """All fused candidates, best first (no grouping)."""
-    mask = filter_mask(index, filters)
-    if mask is not None and not mask.any():
+    allowed = allowed_rows(index, filters)
+    if allowed is not None and not len(allowed):
         return []
-    d_rows, d_scores = _dense_ranking(index, qvec, mask, pool)
-    l_rows, l_scores, all_lex = _lexical_ranking(index, question, mask, pool)
+    d_rows, d_scores = _dense_ranking(index, qvec, allowed, pool)
+    l_rows, l_scores = _lexical_ranking(index, question, allowed, pool)
     fused = fuse(d_rows, d_scores, l_rows, l_scores, fusion)
-    dense_all = index.chunk_vectors[list(fused)] @ qvec if fused else []
-    hits = [Hit(row, score, float(d), float(all_lex[row]))
-            for (row, score), d in zip(fused.items(), dense_all)]
+    rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
+    # only the fused candidates (at most 2 * pool) are re-scored, never every row
+    dense_all = index.chunk_vectors[rows] @ qvec if fused else []
+    lex_all = index.bm25.scores_for(question, rows)
+    hits = [Hit(row, score, float(d), float(lx))
+            for (row, score), d, lx in zip(fused.items(), dense_all, lex_all)]
     hits.sort(key=lambda h: (-h.score, h.row))
     return hits
 
@@ -139,3 +116,20 @@ def to_passage(index: Index, rank: int, hit: Hit, dups: list[Hit]) -> Passage:
              "start": index.chunks[d.row].start, "end": index.chunks[d.row].end} for d in dups]
     return Passage(rank, doc.doc_id, doc.title, doc.source, doc.date, chunk.text, chunk.start, chunk.end,
                    round(hit.score, 6), chunk.chunk_id, also)
+
+
+SIMILAR_CHUNKS = 100  # chunks searched for sentences like a given one (bounds corroboration's cost)
+
+
+def similar_sentences(index: Index, row: int, k: int, chunks: int = SIMILAR_CHUNKS) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` sentence rows most similar to sentence `row` (itself included), with their cosines, best
+    first. Candidates are the sentences of the `chunks` chunks nearest to that sentence's vector in the
+    dense index, so the cost does not grow with the corpus (a sentence close to this one makes its chunk
+    close too)."""
+    vec = index.sentence_vectors[row]
+    chunk_rows, _ = index.dense.search(vec, chunks)
+    candidates = np.array(sorted({row}.union(*(index.chunk_sentence_rows[c] for c in chunk_rows.tolist()))),
+                          dtype=np.int64)
+    sims = index.sentence_vectors[candidates] @ vec
+    order = np.lexsort((candidates, -sims))[:k]
+    return candidates[order], sims[order]

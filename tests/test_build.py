@@ -65,7 +65,7 @@ def test_interrupted_build_leaves_previous_index_serving(corpus, tmp_path, monke
     def crash(*a, **k):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(build.lexical, "save_bm25", crash)
+    monkeypatch.setattr(build.backends, "build_lexical", crash)
     with pytest.raises(IndexWriteError, match="disk full .simulated.*previous index is still in use"):
         build.build_index(corpus, index_dir, "fake")
     assert not list((index_dir / "generations").glob(".tmp-*"))  # the partial generation is removed at once

@@ -55,8 +55,58 @@ def test_syndicated_copy_is_grouped_with_all_sources(tmp_path):
     assert "zz_syndicated.txt" not in docs[1:]  # folded into the original, not shown twice
 
 
-def test_filter_mask_is_none_without_filters(fake_assistant):
-    assert retrieve.filter_mask(fake_assistant.index, None) is None
-    assert retrieve.filter_mask(fake_assistant.index, {"doc_ids": []}) is None
-    mask = retrieve.filter_mask(fake_assistant.index, {"doc_ids": ["nope"]})
-    assert isinstance(mask, np.ndarray) and not mask.any()
+def test_allowed_rows_is_none_without_filters(fake_assistant):
+    index = fake_assistant.index
+    assert retrieve.allowed_rows(index, None) is None
+    assert retrieve.allowed_rows(index, {"doc_ids": []}) is None
+    rows = retrieve.allowed_rows(index, {"doc_ids": ["nope"]})
+    assert isinstance(rows, np.ndarray) and not len(rows)
+
+
+def test_allowed_rows_match_a_per_chunk_check(fake_assistant):
+    index = fake_assistant.index
+    some = sorted(index.documents)[1:3]
+    for filters in ({"doc_ids": some}, {"date_from": "2024-08-01"}, {"date_to": "2024-08-10"},
+                    {"doc_ids": some, "date_from": "2024-08-01", "date_to": "2024-12-31"}):
+        lo, hi, ids = filters.get("date_from"), filters.get("date_to"), filters.get("doc_ids")
+
+        def keep(chunk):
+            doc = index.documents[chunk.doc_id]
+            if ids and doc.doc_id not in ids:
+                return False
+            if (lo or hi) and not doc.date:
+                return False
+            return not ((lo and doc.date < lo) or (hi and doc.date > hi))
+
+        expected = [row for row, c in enumerate(index.chunks) if keep(c)]
+        assert retrieve.allowed_rows(index, filters).tolist() == expected, filters
+
+
+def _reference_search(index, qvec, question, pool=retrieve.POOL):
+    """The retrieval before the backends (full BM25 scores, full argsort, FAISS flat): results must not move."""
+    from qa.lexical import tokenize
+
+    retriever = index.bm25.retriever
+    tokens = [t for t in tokenize(question) if t in retriever.vocab_dict]
+    lex = (np.asarray(retriever.get_scores(tokens), dtype=np.float32) if tokens
+           else np.zeros(len(index.chunks), dtype=np.float32))
+    l_rows = np.argsort(-lex, kind="stable")[:pool]
+    l_rows = l_rows[lex[l_rows] > 0]
+    scores, rows = index.dense.index.search(qvec.reshape(1, -1).astype(np.float32), min(pool, len(index.chunks)))
+    fused = retrieve.fuse(rows[0], scores[0], l_rows, lex[l_rows])
+    dense_all = index.chunk_vectors[list(fused)] @ qvec
+    hits = [(row, score, float(d), float(lex[row])) for (row, score), d in zip(fused.items(), dense_all)]
+    return sorted(hits, key=lambda h: (-h[1], h[0]))
+
+
+def test_retrieval_unchanged_on_the_default_corpus(fake_assistant):
+    from qa.eval_data import load_eval_set
+
+    from .conftest import REPO
+
+    index = fake_assistant.index
+    assert index.dense.kind == "flat"
+    for q in load_eval_set(REPO / "tests" / "data" / "news_questions.jsonl").questions:
+        qvec = fake_assistant.encode_question(q.question)
+        got = [(h.row, h.score, h.dense, h.lexical) for h in retrieve.search(index, qvec, q.question)]
+        assert got == _reference_search(index, qvec, q.question), q.question

@@ -1,0 +1,212 @@
+"""Costs at archive size: ask latency, dense recall, load time, memory, and one-article updates.
+
+For each --chunks N, a synthetic archive (benchmarks/scale_data.py: texts from a word list, vectors
+in a word-sum space, no encoder) is written straight into an index generation, then a fresh process
+measures it: `Assistant.load` (load_s), resident memory after load and after the questions (rss_gb
+is the larger), `Assistant.ask` p50/p95 for questions made of 6 words of a random chunk (the
+question is embedded by scale_data.WordSumEmbedder, which lives in the synthetic vectors' space; the
+real MiniLM does not), timed again with the qa/answer.py change proposed for corroboration
+(`bound_corroboration`: candidates from retrieve.similar_sentences, not every sentence), recall@10 of the dense index against an exact scan on those questions, and
+the wall time of an incremental `build_from_documents` that adds one article (add_one_s) and then
+removes one (delete_one_s), with the peak memory those builds added. Goals at 1M chunks (issue 13):
+p50 <= 50 ms, p95 <= 100 ms, recall >= 0.95, load <= 3 s, RSS <= 2.5 GB, add <= 5 s, delete <= 2 s.
+
+    python benchmarks/scale.py --chunks N [--chunks M ...] [--questions 100] [--dense auto|flat|hnsw]
+                               [--keep DIR]
+
+Prints human-readable lines, then one JSON object per size on its own line with the keys chunks,
+p50_ms, p95_ms, recall_at_10, load_s, rss_gb, add_one_s, delete_one_s (and a few more).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scale_data as sd  # noqa: E402
+
+from qa.eval_data import percentile  # noqa: E402
+
+
+def rss_gb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 2**20
+    return float("nan")
+
+
+def peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def make_questions(index, n: int, seed: int = 7) -> list[str]:
+    """Questions made of 6 words of one sentence of a random chunk (most get answered, so the answer
+    path with its corroboration search runs, not only abstention)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for row in rng.choice(len(index.chunks), n, replace=False).tolist():
+        chunk = index.chunks[row]
+        s, e = chunk.sentences[rng.integers(len(chunk.sentences))]
+        words = sorted(set(index.documents[chunk.doc_id].text[s:e].lower().rstrip(".").split()))
+        out.append("What do the articles say about " + " ".join(rng.choice(words, 6, replace=False)) + "?")
+    return out
+
+
+def dense_recall(index, qvecs: np.ndarray, k: int = 10) -> float:
+    """recall@k of the index's dense search against an exact scan of the stored chunk vectors."""
+    exact = np.zeros((len(qvecs), k), dtype=np.int64)
+    best = np.full((len(qvecs), k), -np.inf, dtype=np.float32)
+    for lo in range(0, len(index.chunk_vectors), 200_000):  # bounded memory for the exact scan
+        sims = qvecs @ np.asarray(index.chunk_vectors[lo:lo + 200_000]).T
+        cand_rows = np.concatenate([exact, np.argsort(-sims, axis=1)[:, :k] + lo], axis=1)
+        cand = np.concatenate([best, np.take_along_axis(sims, cand_rows[:, k:] - lo, axis=1)], axis=1)
+        top = np.argsort(-cand, axis=1)[:, :k]
+        exact, best = np.take_along_axis(cand_rows, top, axis=1), np.take_along_axis(cand, top, axis=1)
+    got = [index.dense.search(q, k)[0] for q in qvecs]
+    return float(np.mean([len(set(g.tolist()) & set(e.tolist())) / k for g, e in zip(got, exact)]))
+
+
+def bound_corroboration() -> None:
+    """The change proposed for qa/answer.py: corroboration candidates from retrieve.similar_sentences."""
+    from qa import answer, retrieve
+
+    def corroborating_rows(index, best, exclude_docs):
+        rows, sims = retrieve.similar_sentences(index, best.row, 50)
+        span_text = None
+        if best.span:
+            span_text = answer._norm(index.sentence_text(best.row)[best.span[0]:best.span[1]])
+        out, docs = [], set(exclude_docs)
+        for row, sim in zip(rows.tolist(), sims.tolist()):
+            doc = index.sent_doc[row]
+            if doc in docs or sim < answer.CORROBORATE_COSINE:
+                continue
+            if span_text and not answer._shares_number_or_name(span_text, answer._norm(index.sentence_text(row))):
+                continue
+            out.append(row)
+            docs.add(doc)
+            if len(out) == answer.CORROBORATE_MAX:
+                break
+        return out
+
+    answer.corroborating_rows = corroborating_rows
+
+
+def time_asks(assistant, qs: list[str]) -> tuple[list[float], int]:
+    """Milliseconds per `ask` after 5 warm-up questions, and how many answers abstained."""
+    for q in qs[:5]:
+        assistant.ask(q)
+    times, abstained = [], 0
+    for q in qs[5:]:
+        t0 = time.perf_counter()
+        abstained += assistant.ask(q).abstained
+        times.append((time.perf_counter() - t0) * 1000)
+    return times, abstained
+
+
+def measure(index_dir: Path, n_questions: int) -> dict:
+    from qa import Assistant
+    from qa.build import build_from_documents
+
+    embedder = sd.WordSumEmbedder(sd.vocabulary())
+    before = rss_gb()
+    t0 = time.perf_counter()
+    assistant = Assistant.load(index_dir, model=embedder)
+    row = {"load_s": time.perf_counter() - t0, "rss_after_load_gb": rss_gb(), "rss_before_load_gb": before}
+    index = assistant.index
+    qs = make_questions(index, 2 * (n_questions + 5))
+    qs, other = qs[:n_questions + 5], qs[n_questions + 5:]  # fresh questions for each pass: no warm caches
+    times, abstained = time_asks(assistant, qs)
+    row |= {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95), "abstained": abstained}
+    bound_corroboration()  # other questions of the same kind with the proposed answer.py change
+    times, _ = time_asks(assistant, other)
+    row |= {"p50_ms_bounded_corroboration": percentile(times, 50),
+            "p95_ms_bounded_corroboration": percentile(times, 95),
+            "recall_at_10": dense_recall(index, embedder.encode(qs)), "dense": index.dense.describe()}
+    row["rss_gb"] = max(row["rss_after_load_gb"], rss_gb())
+    row |= update_costs(index_dir, index, embedder, build_from_documents)
+    return row
+
+
+def update_costs(index_dir: Path, index, embedder, build_from_documents) -> dict:
+    """Wall time of an incremental build adding one article, then of one removing an article."""
+    docs = list(index.documents.values())
+    rng = np.random.default_rng(11)
+    ids = rng.integers(0, sd.VOCAB, size=(sd.CHUNKS_PER_DOC, sd.SENTENCES_PER_CHUNK, sd.WORDS_PER_SENTENCE))
+    new, _, _ = sd.make_document(embedder.words, ids, 0, "2026-01-01", tag="new")
+    base = rss_gb()
+    t0 = time.perf_counter()
+    added = build_from_documents(docs + [new], index_dir, embedder)
+    out = {"add_one_s": time.perf_counter() - t0, "add_one_embedded": added.embedded}
+    t0 = time.perf_counter()
+    removed = build_from_documents(docs[1:] + [new], index_dir, embedder)
+    out |= {"delete_one_s": time.perf_counter() - t0, "delete_one_removed": removed.removed,
+            "update_peak_extra_gb": max(0.0, peak_gb() - base)}
+    return out
+
+
+def run_size(n: int, args) -> dict:
+    with tempfile.TemporaryDirectory(prefix="qa-scale-", dir=args.keep) as tmp:
+        index_dir = Path(tmp) / "index"
+        t0 = time.perf_counter()
+        _child(["--_generate", str(index_dir), str(n), args.dense])
+        generate_s = time.perf_counter() - t0
+        out = _child(["--_measure", str(index_dir), str(args.questions)])
+        row = json.loads(out.strip().splitlines()[-1])
+        return {"chunks": n, "generate_s": generate_s} | row
+
+
+def _child(argv: list[str]) -> str:
+    """Run a step in a fresh process, so load time and memory are those of a process that only loads."""
+    done = subprocess.run([sys.executable, __file__, *argv], stdout=subprocess.PIPE, text=True)
+    if done.returncode:
+        raise SystemExit(f"step {argv[0]} failed with exit code {done.returncode}")
+    return done.stdout
+
+
+def describe(r: dict) -> str:
+    return (f"[{r['chunks']} chunks, dense {r['dense']['kind']} {r['dense']['params']}] generated in "
+            f"{r['generate_s']:.0f} s\n"
+            f"  ask p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms ({r['abstained']} abstained); with the "
+            f"bounded corroboration p50 {r['p50_ms_bounded_corroboration']:.1f} ms, "
+            f"p95 {r['p95_ms_bounded_corroboration']:.1f} ms; dense recall@10 {r['recall_at_10']:.3f}\n"
+            f"  load {r['load_s']:.2f} s; RSS {r['rss_gb']:.2f} GB (after load {r['rss_after_load_gb']:.2f}, "
+            f"bare process {r['rss_before_load_gb']:.2f})\n"
+            f"  add one article {r['add_one_s']:.1f} s, delete one {r['delete_one_s']:.1f} s, "
+            f"peak memory added by those builds {r['update_peak_extra_gb']:.2f} GB")
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--_generate":
+        manifest = sd.write_index(Path(argv[1]), int(argv[2]), sd.WordSumEmbedder(sd.vocabulary()), dense=argv[3])
+        print(json.dumps(manifest["dense"]))
+        return 0
+    if argv and argv[0] == "--_measure":
+        print(json.dumps(measure(Path(argv[1]), int(argv[2]))))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, action="append", required=True)
+    parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--dense", choices=("auto", "flat", "hnsw"), default="auto")
+    parser.add_argument("--keep", default=None, help="parent directory for the temporary indexes")
+    args = parser.parse_args(argv)
+    print("synthetic archives, questions embedded by WordSumEmbedder; timings on 2 shared cores", flush=True)
+    rows = []
+    for n in args.chunks:
+        rows.append(run_size(n, args))
+        print(describe(rows[-1]), flush=True)
+    for r in rows:
+        print(json.dumps(r))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,124 @@
+"""The FAISS dense backend: an exact inner-product scan ("flat") or an HNSW graph ("hnsw").
+
+Vectors are unit length, so inner product is cosine. The index file is memory-mapped on load
+(FAISS's IO_FLAG_MMAP_IFC), so opening a generation costs little beyond the page cache. A row filter
+is applied inside FAISS (an id bitmap), except when few rows are allowed: then those rows are scored
+exactly, which is both cheaper and exact (a graph search with a very selective filter loses recall).
+This module does not know about chunks, documents or questions.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+FILE = "dense.faiss"
+# HNSW parameters, measured with benchmarks/ann_threshold.py (384-d synthetic vectors with MiniLM's
+# variance spectrum, 2 busy cores): M=32, efConstruction=80. recall@10 against exact search, by efSearch:
+#   10k rows:  128 0.982, 256 0.993          30k: 128 0.955, 256 0.985        100k: 128 0.906, 256 0.960
+#   300k rows: 256 0.913, 512 0.947, 768 0.961, 1024 0.967                   1M: not measured (build time)
+# so the search breadth grows with the index (hnsw_params); 1024 beyond 400k is an extrapolation.
+# Build time on the busy machine: 10 s (10k), 56 s (30k), 263 s (100k), 392-561 s (300k).
+HNSW_DEFAULTS = {"M": 32, "efConstruction": 80, "efSearch": 256}
+EF_SEARCH_BY_ROWS = ((50_000, 128), (150_000, 256), (400_000, 768), (None, 1024))  # (up to rows, efSearch)
+SUBSET_EXACT_MAX = 20_000  # allowed rows up to this many are scored exactly (a small scan)
+# One question is searched on one thread: OpenMP's threads wait for each other at every search, and on
+# a busy 2-core machine that turned a 0.7 ms exact search of 10k rows into 80 ms (measured). Bulk adds
+# (building) use every core.
+SEARCH_THREADS = 1
+
+
+def hnsw_params(n_rows: int) -> dict:
+    """HNSW parameters for an index of `n_rows` vectors (efSearch wider for bigger graphs)."""
+    ef = next(ef for limit, ef in EF_SEARCH_BY_ROWS if limit is None or n_rows <= limit)
+    return {**HNSW_DEFAULTS, "efSearch": ef}
+
+
+class FaissDense:
+    def __init__(self, index: faiss.Index, kind: str, params: dict):
+        self.index, self.kind, self.params = index, kind, params
+
+    @classmethod
+    def create(cls, dim: int, kind: str, params: dict | None = None) -> "FaissDense":
+        if kind == "flat":
+            return cls(faiss.IndexFlatIP(dim), "flat", {})
+        if kind != "hnsw":
+            raise ValueError(f"FAISS backend has no index kind '{kind}'")
+        params = {**HNSW_DEFAULTS, **(params or {})}
+        index = faiss.IndexHNSWFlat(dim, int(params["M"]), faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = int(params["efConstruction"])
+        return cls(index, "hnsw", params)
+
+    @classmethod
+    def load(cls, gen: Path, info: dict, writable: bool = False) -> "FaissDense":
+        """Memory-mapped for searching; `writable` reads it into memory so that rows can be added."""
+        index = faiss.read_index(str(Path(gen) / FILE), 0 if writable else faiss.IO_FLAG_MMAP_IFC)
+        kind = info.get("kind", "flat")
+        return cls(index, kind, {**(HNSW_DEFAULTS if kind == "hnsw" else {}), **info.get("params", {})})
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def add(self, vectors: np.ndarray) -> None:
+        if len(vectors):
+            faiss.omp_set_num_threads(os.cpu_count() or 1)
+            try:
+                self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            finally:
+                faiss.omp_set_num_threads(SEARCH_THREADS)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        k = min(int(k), self.ntotal if allowed is None else len(allowed))
+        if k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if allowed is not None and len(allowed) <= SUBSET_EXACT_MAX:
+            return self._subset_exact(q[0], k, np.asarray(allowed, dtype=np.int64))
+        faiss.omp_set_num_threads(SEARCH_THREADS)
+        bitmap = None
+        if allowed is not None:
+            mask = np.zeros(self.ntotal, dtype=bool)
+            mask[allowed] = True
+            bitmap = np.packbits(mask, bitorder="little")  # kept alive until the search returns
+        scores, rows = self.index.search(q, k, params=self._params(bitmap, k))
+        keep = rows[0] >= 0
+        return rows[0][keep].astype(np.int64), scores[0][keep]
+
+    def _params(self, bitmap: np.ndarray | None, k: int):
+        sel = faiss.IDSelectorBitmap(bitmap) if bitmap is not None else None
+        if self.kind == "hnsw":
+            return faiss.SearchParametersHNSW(efSearch=max(int(self.params["efSearch"]), k), sel=sel)
+        return faiss.SearchParameters(sel=sel) if sel is not None else None
+
+    def _subset_exact(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # FAISS's own single-threaded scan rather than numpy's product, whose BLAS threads stall when busy
+        scores, top = faiss.knn(q.reshape(1, -1), self.index.reconstruct_batch(allowed), k,
+                                metric=faiss.METRIC_INNER_PRODUCT)
+        scores, top = scores[0], top[0]
+        order = np.lexsort((allowed[top], -scores))  # best first, ties by lower row
+        return allowed[top[order]], scores[order].astype(np.float32)
+
+    def has_prefix(self, vectors: np.ndarray, block: int = 65_536) -> bool:
+        """Whether the stored rows equal the first rows of `vectors`, bit for bit (compared in blocks)."""
+        for lo in range(0, self.ntotal, block):
+            hi = min(lo + block, self.ntotal)
+            if not np.array_equal(self.index.reconstruct_n(lo, hi - lo), vectors[lo:hi]):
+                return False
+        return True
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of `rows` (for bounded re-scoring)."""
+        return self.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
+    def save(self, directory: Path) -> None:
+        faiss.write_index(self.index, str(Path(directory) / FILE))
+
+    def describe(self) -> dict:
+        return {"backend": "faiss", "kind": self.kind, "params": dict(self.params)}
+
+    def stats(self) -> dict:
+        return self.describe() | {"ntotal": self.ntotal, "dim": int(self.index.d)}
