@@ -190,7 +190,8 @@ def memory_growth(samples: list[tuple[float, float]], warmup: float) -> dict:
     base, end = sorted(after[:w])[len(after[:w]) // 2], sorted(after[-w:])[len(after[-w:]) // 2]
     return {"rss_samples": len(rss), "rss_start_mb": rss[0], "rss_after_warmup_mb": base, "rss_end_mb": end,
             "rss_max_mb": max(rss), "rss_growth_pct": 100 * (end - base) / base if base else float("nan"),
-            "soak_minutes": samples[-1][0] / 60 if samples else 0.0}
+            "soak_minutes": samples[-1][0] / 60 if samples else 0.0,
+            "rss_per_minute_mb": [round(m, 1) for t, m in samples if int(t) % 60 < 5 or t == samples[-1][0]]}
 
 
 def main(argv=None) -> int:

@@ -12,6 +12,7 @@ text, since markup has no verbatim mapping). `load_corpus` never lets one bad fi
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import stat
@@ -26,6 +27,9 @@ from qa.types import Document, Skipped
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 _BINARY_PROBE = 8192
+# UTF-32 first: its little-endian BOM starts with UTF-16's
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # Scrapers prepend " date 2024-01-10 " to the article body; it is metadata, not text.
 _DATE_PREFIX = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+", re.I)
 
@@ -60,8 +64,11 @@ def _files_to_read(corpus_dir: Path, skipped: list[Skipped]) -> list[tuple[Path,
     seen_real: dict[Path, str] = {}  # a file reached twice via symlinks is indexed once
     for path, problem in _walk(corpus_dir, corpus_dir.resolve(), set()):
         rel = path.relative_to(corpus_dir).as_posix()
-        real = path.resolve()
-        if not problem and real in seen_real:
+        if not problem and not _utf8_name(rel):  # ids and reports are UTF-8 text; this name is not
+            rel, problem = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), \
+                "file name is not valid UTF-8 (rename the file)"
+        real = None if problem else path.resolve()  # a problem entry may be a loop: never resolve it
+        if real is not None and real in seen_real:
             problem = f"duplicate of {seen_real[real]}"
         if problem:
             skipped.append(Skipped(rel, problem))
@@ -72,6 +79,14 @@ def _files_to_read(corpus_dir: Path, skipped: list[Skipped]) -> list[tuple[Path,
         except OSError:
             todo.append((path, 0))  # reading it reports why
     return todo
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # undecodable bytes in a file name arrive as lone surrogates
+        return False
 
 
 def _describe(skipped: list[Skipped], most: int = 10) -> str:
@@ -115,7 +130,11 @@ def _walk(directory: Path, root: Path, visited: set[Path]):
         if entry.name.startswith("."):
             continue  # hidden files and folders (.git, .DS_Store) are not articles
         if entry.is_symlink():
-            target = entry.resolve()
+            try:
+                target = entry.resolve()
+            except (RuntimeError, OSError):  # a symlink loop (a -> b -> a) must not stop the walk
+                yield entry, "symlink loop"
+                continue
             if not target.is_relative_to(root):
                 yield entry, "symlink leaving the corpus"
                 continue
@@ -145,16 +164,50 @@ def _check_file(path: Path, max_bytes: int | None) -> None:
 
 def _read_text(path: Path, max_file_bytes: int) -> str:
     _check_file(path, max_file_bytes)
-    data = path.read_bytes()
-    if b"\x00" in data[:_BINARY_PROBE]:
-        raise LoadError("binary")
-    try:
-        text = data.decode("utf-8-sig")  # strict; a leading BOM is accepted and dropped
-    except UnicodeDecodeError:
-        raise LoadError("not UTF-8") from None
+    with open(path, "rb") as fh:  # bounded: the file may have grown since it was checked
+        data = fh.read(max_file_bytes + 1)
+    if len(data) > max_file_bytes:
+        raise LoadError(f"too large (grew past {max_file_bytes} bytes while being read)")
+    text = _decode(data)
     if not text.strip():
         raise LoadError("empty")
     return text
+
+
+def _decode(data: bytes) -> str:
+    """Strict UTF-8 (a BOM is dropped); UTF-16/32 only when a BOM says so, or for UTF-16 text whose
+    NUL bytes sit exactly where ASCII text saved as UTF-16 puts them. Anything else is refused:
+    guessing a legacy code page could index mojibake, and quotes must be the article's own words."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(codec)
+            except UnicodeDecodeError:
+                raise LoadError(f"not valid {codec.upper()}") from None
+    codec = _bomless_utf16(data[:_BINARY_PROBE])
+    if codec:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            raise LoadError("binary") from None
+    if b"\x00" in data:  # anywhere, not just near the start: NULs are never article text
+        raise LoadError("binary")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LoadError("not UTF-8") from None
+
+
+def _bomless_utf16(probe: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when every other byte is NUL (mostly-ASCII UTF-16), else None."""
+    if len(probe) < 8 or len(probe) % 2:
+        return None
+    even, odd = probe[0::2], probe[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def _load(path: Path, corpus_dir: Path, max_file_bytes: int,
@@ -171,6 +224,8 @@ def _load(path: Path, corpus_dir: Path, max_file_bytes: int,
                 raise LoadError("no records")
             return docs, skipped
         text = _read_text(path, records.MAX_JSON_FILE_BYTES if suffix == ".json" else max_file_bytes)
+    except FileNotFoundError:
+        raise LoadError("vanished while the corpus was being read") from None
     except OSError as e:
         raise LoadError(f"unreadable: {e.strerror or e}") from None
     if suffix == ".json":
@@ -195,7 +250,7 @@ def _make_doc(raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0) -> D
         date = date or iso_date(prefix.group(1))
         offset = prefix.end()
     clean, segments = clean_text(raw[offset:])
-    if not clean:
+    if not any(ch.isalnum() for ch in clean):  # "* * *" or "---" alone: nothing to ask about or quote
         raise LoadError("no text after cleaning")
     segments = tuple((cs, rs + offset, n) for cs, rs, n in segments)
     date = date or dateline_date(raw[offset:])
