@@ -23,7 +23,7 @@ import gradio as gr
 
 from qa import config
 from qa.examples import example_questions
-from qa.web import render, style
+from qa.web import guard, render, style
 from qa.web.handlers import Handlers
 from qa.web.uploads import ALLOWED_SUFFIXES
 
@@ -146,9 +146,10 @@ def _blocked_paths(assistant) -> list[str]:
     return out
 
 
-def launch_options(assistant) -> dict:
-    """Keyword arguments for `Blocks.launch` (theme, CSS, file-access and size limits)."""
+def launch_options(assistant, host: str = "127.0.0.1") -> dict:
+    """Keyword arguments for `Blocks.launch` (theme, CSS, file-access and size limits, cross-site guard)."""
     return dict(theme=style.theme(), css=style.CSS, footer_links=["api"], allowed_paths=[],
+                app_kwargs=guard.app_kwargs(host),
                 blocked_paths=_blocked_paths(assistant), max_file_size=config.MAX_UPLOAD_BYTES,
                 ssr_mode=False, mcp_server=False, pwa=False, enable_monitoring=False, show_error=False,
                 inbrowser=False)
@@ -181,5 +182,5 @@ def launch(assistant=None, host: str = "127.0.0.1", port: int = 7860, share: boo
               "(there is no login).", file=sys.stderr)
     demo = build_app(assistant)
     demo.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
-                quiet=not block, **launch_options(assistant))
+                quiet=not block, **launch_options(assistant, host))
     return demo
