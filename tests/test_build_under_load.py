@@ -7,7 +7,6 @@ Fake embedder, a modest corpus (5 seed + 30 generated articles), 4 full rebuilds
 """
 from __future__ import annotations
 
-import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-import qa.loader as loader
-from qa import Assistant
+from qa import Assistant, loader
 from qa.build import build_index
+from qa.decoding import decode
 from qa.loader import load_corpus
 
 from .conftest import REPO
@@ -48,7 +48,7 @@ def test_at_least_thirty_hostile_cases(hostile):
 
 
 def test_each_file_is_indexed_correctly_or_skipped_with_its_reason(hostile, loaded):
-    corpus, _, indexed, skipped, report = hostile
+    _, _, indexed, skipped, report = hostile
     docs, got_skipped = loaded
     by_id = {d.doc_id: d for d in docs}
     reasons = {s.path: s.reason for s in got_skipped}
@@ -62,12 +62,12 @@ def test_each_file_is_indexed_correctly_or_skipped_with_its_reason(hostile, load
 
 
 def test_indexed_text_is_verbatim_from_the_decoded_file(hostile, loaded):
-    corpus, _, indexed, _, _ = hostile
+    corpus = hostile[0]
     docs, _ = loaded
     for doc in docs:
         if "#" in doc.doc_id or doc.path.endswith((".html", ".htm")):
             continue  # records and HTML map into the record / extracted text (tested in test_loader)
-        raw = loader._decode((corpus / doc.path).read_bytes())
+        raw = decode((corpus / doc.path).read_bytes())
         for cs, rs, n in doc.segments:
             assert doc.text[cs:cs + n] == raw[rs:rs + n], doc.doc_id
 
@@ -144,7 +144,6 @@ def test_a_file_rewritten_during_the_build_is_read_once_and_bounded(tmp_path, mo
             path.write_bytes(b"word " * (2 * 1024 * 1024))
         elif path.name == "a2.txt":  # replaced by another article of allowed size
             path.write_text("Replacement story. The mayor resigned on Friday.", encoding="utf-8")
-        return None
 
     monkeypatch.setattr(loader, "_check_file", check_then_rewrite)
     docs, skipped = load_corpus(corpus, max_file_bytes=1024 * 1024)
@@ -154,13 +153,13 @@ def test_a_file_rewritten_during_the_build_is_read_once_and_bounded(tmp_path, mo
 
 
 UNREADABLE = """
-import os, sys
+import json, os, sys
 from pathlib import Path
 from qa.loader import load_corpus
 load_corpus(Path(sys.argv[1]))  # as root, so every lazy import is done: the interpreter may live under /root
 os.setgid(65534); os.setuid(65534)  # nobody: file permissions apply again
 docs, skipped = load_corpus(Path(sys.argv[1]))
-print({"docs": [d.doc_id for d in docs], "skipped": {s.path: s.reason for s in skipped}})
+print(json.dumps({"docs": [d.doc_id for d in docs], "skipped": {s.path: s.reason for s in skipped}}))
 """
 
 
@@ -181,7 +180,7 @@ def test_an_unreadable_file_is_skipped_as_a_non_root_user():
         out = subprocess.run([sys.executable, "-c", UNREADABLE, str(corpus)], capture_output=True, text=True,
                              cwd=REPO, env=dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO)), timeout=300)
         assert out.returncode == 0, out.stderr[-2000:]
-        got = eval(out.stdout.strip().splitlines()[-1])  # noqa: S307 - our own child's repr of plain data
+        got = json.loads(out.stdout.strip().splitlines()[-1])
         assert got["docs"] == ["a0.txt", "a1.txt", "a2.txt"]
         assert got["skipped"] == {"secret.txt": "unreadable: Permission denied",
                                   "closed": "unreadable folder: Permission denied"}

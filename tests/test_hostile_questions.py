@@ -134,7 +134,7 @@ class TagAudit(HTMLParser):
         for name, value in attrs:
             if name not in ALLOWED_ATTRS:
                 self.bad.append(f"{tag}[{name}]")
-            if name == "href" and not (value.startswith("#src-") or value.startswith(("http://", "https://"))):
+            if name == "href" and not (value.startswith(("#src-", "http://", "https://"))):
                 self.bad.append(f"href={value}")
 
 

@@ -132,7 +132,7 @@ def file_data(path: str, name: str) -> dict:
 
 @pytest.mark.web
 def test_uploads_through_the_server_land_only_in_the_upload_folder(server):
-    root, assistant, url = server
+    root, _, url = server
     before = snapshot(root)
     names = ["../../x.txt", "/etc/evil.txt", "a\x00b.txt", "y" * 300 + ".md", "...", "run.exe", "p.pdf", "bin.txt"]
     bodies = [b"Pier story one.", b"Pier story two.", b"Pier story three.", b"Pier story four.", b"dots",
