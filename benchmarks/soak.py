@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -123,8 +124,10 @@ def run_users(url: str, qs: list[str], users: int, per_user: int | None, until: 
                 with lock:
                     lat.append((time.perf_counter() - t0) * 1000)
             except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
-                with lock:
-                    errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+                with lock:  # where it was raised, for the report: a bare CancelledError says nothing
+                    errors.append(f"{type(exc).__name__}: {str(exc)[:120]} at "
+                                  + " <- ".join(f"{Path(f.filename).name}:{f.lineno}"
+                                                for f in traceback.extract_tb(exc.__traceback__)[-4:]))
             i += 1
 
     t0 = time.perf_counter()
