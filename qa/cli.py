@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 import time
 
 from . import config
 from .errors import QAError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def add_setting_flags(p: argparse.ArgumentParser, command: str) -> None:
@@ -101,8 +104,14 @@ def cmd_ask(args) -> int:
                 answer = part
         if mode == "llm":
             print(file=sys.stderr)
-        print(f"Q: {q}\n{answer.to_markdown()}\n")
+        print(_printable(f"Q: {check_question(q)}\n{answer.to_markdown()}\n"))
     return 0
+
+
+def _printable(text: str) -> str:
+    """Text safe for a terminal: control characters from a question or an article (ANSI escapes could
+    retitle or clear the terminal) are shown as U+FFFD, keeping newlines and tabs."""
+    return _CONTROL.sub("\ufffd", text.replace("\r\n", "\n"))
 
 
 def cmd_chat(args) -> int:

@@ -19,13 +19,13 @@ from pathlib import Path
 
 from qa import config, records
 from qa.cleaning import clean_text
+from qa.decoding import decode
 from qa.errors import CorpusError
 from qa.metadata import LoadError, cap_title, dateline_date, front_matter, from_html, guess_title, iso_date
 from qa.progress import Progress, Stage
 from qa.types import Document, Skipped
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
-_BINARY_PROBE = 8192
 # Scrapers prepend " date 2024-01-10 " to the article body; it is metadata, not text.
 _DATE_PREFIX = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+", re.I)
 
@@ -60,8 +60,11 @@ def _files_to_read(corpus_dir: Path, skipped: list[Skipped]) -> list[tuple[Path,
     seen_real: dict[Path, str] = {}  # a file reached twice via symlinks is indexed once
     for path, problem in _walk(corpus_dir, corpus_dir.resolve(), set()):
         rel = path.relative_to(corpus_dir).as_posix()
-        real = path.resolve()
-        if not problem and real in seen_real:
+        if not problem and not _utf8_name(rel):  # ids and reports are UTF-8 text; this name is not
+            rel, problem = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), \
+                "file name is not valid UTF-8 (rename the file)"
+        real = None if problem else path.resolve()  # a problem entry may be a loop: never resolve it
+        if real is not None and real in seen_real:
             problem = f"duplicate of {seen_real[real]}"
         if problem:
             skipped.append(Skipped(rel, problem))
@@ -72,6 +75,14 @@ def _files_to_read(corpus_dir: Path, skipped: list[Skipped]) -> list[tuple[Path,
         except OSError:
             todo.append((path, 0))  # reading it reports why
     return todo
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # undecodable bytes in a file name arrive as lone surrogates
+        return False
 
 
 def _describe(skipped: list[Skipped], most: int = 10) -> str:
@@ -115,7 +126,11 @@ def _walk(directory: Path, root: Path, visited: set[Path]):
         if entry.name.startswith("."):
             continue  # hidden files and folders (.git, .DS_Store) are not articles
         if entry.is_symlink():
-            target = entry.resolve()
+            try:
+                target = entry.resolve()
+            except (RuntimeError, OSError):  # a symlink loop (a -> b -> a) must not stop the walk
+                yield entry, "symlink loop"
+                continue
             if not target.is_relative_to(root):
                 yield entry, "symlink leaving the corpus"
                 continue
@@ -145,13 +160,11 @@ def _check_file(path: Path, max_bytes: int | None) -> None:
 
 def _read_text(path: Path, max_file_bytes: int) -> str:
     _check_file(path, max_file_bytes)
-    data = path.read_bytes()
-    if b"\x00" in data[:_BINARY_PROBE]:
-        raise LoadError("binary")
-    try:
-        text = data.decode("utf-8-sig")  # strict; a leading BOM is accepted and dropped
-    except UnicodeDecodeError:
-        raise LoadError("not UTF-8") from None
+    with open(path, "rb") as fh:  # bounded: the file may have grown since it was checked
+        data = fh.read(max_file_bytes + 1)
+    if len(data) > max_file_bytes:
+        raise LoadError(f"too large (grew past {max_file_bytes} bytes while being read)")
+    text = decode(data)
     if not text.strip():
         raise LoadError("empty")
     return text
@@ -171,6 +184,8 @@ def _load(path: Path, corpus_dir: Path, max_file_bytes: int,
                 raise LoadError("no records")
             return docs, skipped
         text = _read_text(path, records.MAX_JSON_FILE_BYTES if suffix == ".json" else max_file_bytes)
+    except FileNotFoundError:
+        raise LoadError("vanished while the corpus was being read") from None
     except OSError as e:
         raise LoadError(f"unreadable: {e.strerror or e}") from None
     if suffix == ".json":
@@ -195,7 +210,7 @@ def _make_doc(raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0) -> D
         date = date or iso_date(prefix.group(1))
         offset = prefix.end()
     clean, segments = clean_text(raw[offset:])
-    if not clean:
+    if not any(ch.isalnum() for ch in clean):  # "* * *" or "---" alone: nothing to ask about or quote
         raise LoadError("no text after cleaning")
     segments = tuple((cs, rs + offset, n) for cs, rs, n in segments)
     date = date or dateline_date(raw[offset:])

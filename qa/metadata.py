@@ -93,7 +93,35 @@ def from_html(html: str) -> tuple[str, dict]:
 
     text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
     if not text.strip():
+        text = _deep_html_text(html)
+    if not text.strip():
         raise LoadError("no text after cleaning")
     meta = trafilatura.extract_metadata(html)
     fields = {k: getattr(meta, k, None) for k in ("title", "date", "url")} if meta else {}
     return text, fields
+
+
+# libxml2 stops at 2,048 levels even in "huge" mode, so a deeper page would be read cut short
+MAX_HTML_DEPTH = 2040
+
+
+def _deep_html_text(html: str) -> str:
+    """Text of a page nested deeper than libxml2's default limit (256 levels), which silently drops
+    everything below it; "" when depth was not the problem. Deeper than MAX_HTML_DEPTH is refused."""
+    import lxml.html
+    import trafilatura
+
+    try:
+        tree = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    depth: dict = {}
+    for el in tree.iter():  # parents come before children: one pass, no recursion
+        parent = el.getparent()
+        depth[el] = depth[parent] + 1 if parent is not None else 1
+    deepest = max(depth.values(), default=0)
+    if deepest <= 256:
+        return ""
+    if deepest > MAX_HTML_DEPTH:
+        raise LoadError(f"HTML nested too deeply (more than {MAX_HTML_DEPTH} levels)")
+    return trafilatura.extract(tree, include_comments=False, include_tables=False) or ""

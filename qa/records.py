@@ -23,6 +23,7 @@ _READ = 1 << 20
 # JSON escapes can make a line several times longer than the text it carries ("\u00e9" for "é");
 # a line this many times the record limit cannot hold a text within it, so it is skipped unread
 LINE_FACTOR = 6
+TOO_DEEP = "JSON nested too deeply"
 
 
 def iter_jsonl(path: Path, rel: str, max_record_bytes: int, skipped: list[Skipped],
@@ -71,6 +72,8 @@ def _parse_line(line: bytes, first: bool) -> tuple[object, str]:
         return json.loads(text), ""
     except json.JSONDecodeError as e:
         return None, f"invalid JSON: {e.msg}"
+    except RecursionError:  # "[[[[..." thousands deep; only this line is lost
+        return None, TOO_DEEP
 
 
 def read_json(text: str) -> list[tuple[int, object]]:
@@ -79,6 +82,8 @@ def read_json(text: str) -> list[tuple[int, object]]:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise LoadError(f"invalid JSON: {e.msg} (line {e.lineno})") from None
+    except RecursionError:
+        raise LoadError(TOO_DEEP) from None
     return list(enumerate(data if isinstance(data, list) else [data], start=1))
 
 
@@ -89,6 +94,7 @@ def to_docs(records, rel: str, skipped: list[Skipped], max_record_bytes: int,
     used: set[str] = set()
     where = ":" if rel.endswith(".jsonl") else "#"
     for n, rec in records:
+        rec = _no_lone_surrogates(rec)
         field = next((k for k in TEXT_FIELDS if isinstance(rec, dict) and isinstance(rec.get(k), str)
                       and rec[k].strip()), None)
         if field is None:
@@ -110,3 +116,12 @@ def to_docs(records, rel: str, skipped: list[Skipped], max_record_bytes: int,
             continue
         used.add(rid)
     return docs
+
+
+def _no_lone_surrogates(rec):
+    """The record with each top-level string's lone surrogates (a JSON escape such as \\ud800 that
+    pairs with nothing) replaced by U+FFFD: they cannot be stored as UTF-8 or read by the tokenizer."""
+    if not isinstance(rec, dict):
+        return rec
+    return {k: v.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if isinstance(v, str) else v
+            for k, v in rec.items()}

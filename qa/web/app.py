@@ -22,13 +22,14 @@ import gradio as gr
 
 from qa import config
 from qa.examples import example_questions
-from qa.web import render, style
+from qa.web import guard, render, style
 from qa.web.auth import is_loopback
 from qa.web.handlers import Handlers
 from qa.web.uploads import ALLOWED_SUFFIXES
 
 log = logging.getLogger("qa.web")
 QUEUE_SIZE = 16
+SESSION_CAPACITY = 1000
 CONCURRENCY = 2
 TITLE = "qa — ask the news articles"
 MAX_EXAMPLE_DOCS = 300
@@ -118,7 +119,8 @@ def _articles_tab(assistant, h: Handlers, doc_filter):
 def build_app(assistant) -> gr.Blocks:
     """The Gradio Blocks for `assistant` (anything with the qa.api.Assistant methods). Starts nothing."""
     h = Handlers(assistant)
-    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True) as demo:
+    # delete_cache: uploads are copied into the corpus at once; Gradio's cached copies would pile up forever
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True, delete_cache=(3600, 3600)) as demo:
         gr.HTML(_header(assistant), js_on_load=None)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
@@ -146,9 +148,13 @@ def _blocked_paths(assistant) -> list[str]:
     return out
 
 
-def launch_options(assistant) -> dict:
-    """Keyword arguments for `Blocks.launch` (theme, CSS, file-access and size limits)."""
+def launch_options(assistant, host: str = "127.0.0.1") -> dict:
+    """Keyword arguments for `Blocks.launch` (theme, CSS, file-access and size limits, cross-site guard)."""
     return dict(theme=style.theme(), css=style.CSS, footer_links=["api"], allowed_paths=[],
+                app_kwargs=guard.app_kwargs(host),
+                # every browser tab or API client is a session holding its chat turns; Gradio keeps 10,000
+                # by default, which a client inventing session ids could fill (benchmarks/soak.py)
+                state_session_capacity=SESSION_CAPACITY,
                 blocked_paths=_blocked_paths(assistant), max_file_size=config.MAX_UPLOAD_BYTES,
                 ssr_mode=False, mcp_server=False, pwa=False, enable_monitoring=False, show_error=False,
                 inbrowser=False)
@@ -177,5 +183,5 @@ def launch(assistant=None, host: str = "127.0.0.1", port: int = 7860, share: boo
     demo = build_app(assistant)
     demo.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
                 quiet=not block, auth=auth or None, auth_message="Log in to ask the articles.",
-                **launch_options(assistant))
+                **launch_options(assistant, host))
     return demo
