@@ -67,7 +67,8 @@ class Index:
         lookup = {(d, int(s), int(e)): i for i, (d, (s, e)) in enumerate(zip(sent_doc, spans))}
         chunk_sentence_rows = [[lookup[(c.doc_id, s, e)] for s, e in c.sentences] for c in chunks]
         index = cls(gen, manifest, documents, chunks, sent_doc, spans,
-                    store.load_npy(gen / "chunk_vectors.npy"), store.load_npy(gen / "sentence_vectors.npy"),
+                    store.load_npy(gen / "chunk_vectors.npy", mmap=True),
+                    store.load_npy(gen / "sentence_vectors.npy", mmap=True),
                     backends.load_dense(gen, manifest), backends.load_lexical(gen, mmap=True),
                     chunk_sentence_rows)
         counts = manifest["counts"]

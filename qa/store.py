@@ -243,5 +243,7 @@ def save_npy(path: Path, array: np.ndarray) -> None:
     np.save(path, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
 
 
-def load_npy(path: Path) -> np.ndarray:
-    return np.load(path, allow_pickle=False)
+def load_npy(path: Path, mmap: bool = False) -> np.ndarray:
+    """A saved array; `mmap=True` maps it read-only instead of reading it (the pages load on use, so a
+    large index opens fast and its vectors are shared with the page cache)."""
+    return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
