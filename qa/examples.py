@@ -17,6 +17,7 @@ import re
 from collections import Counter
 
 from qa.types import Document
+from qa.entities import country_code
 from qa.words import is_topic_word, raw_tokens
 
 MAX_DOCS = 300
@@ -28,7 +29,7 @@ _SPEAKER_AFTER = re.compile(rf"\b{_REPORT}\s+({_NAME})")
 _PLACE = re.compile(rf"\b(?:in|to|at|from|visit to|capital of)\s+({_NAME})")
 _TITLES = {"president", "minister", "secretary", "general", "prime", "chancellor", "leader", "spokesman",
            "spokeswoman", "mr", "mrs", "ms", "dr", "sir", "chief", "head", "mayor", "governor", "senator",
-           "defense", "defence", "foreign", "national", "deputy", "ukrainian", "lithuanian", "russian",
+           "defense", "defence", "foreign", "national", "deputy",
            "councillor", "councilor", "rector", "professor", "judge", "ambassador", "commissioner", "director",
            "ceo", "chairman", "chairwoman", "spokesperson", "coach", "captain", "manager", "king", "queen",
            "pope", "lord", "lady", "colonel", "officer", "inspector", "detective"}
@@ -42,8 +43,9 @@ _NOT_NAMES = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "you", "th
 
 def _clean_name(name: str) -> str | None:
     words = name.split()
-    titled = [i for i, w in enumerate(words) if w.lower().strip(".") in _TITLES]
-    if titled:  # "Estonian President Alar Karis" -> "Alar Karis"
+    # a title or a country's demonym/name before a name ("Estonian President Alar Karis" -> "Alar Karis")
+    titled = [i for i, w in enumerate(words) if w.lower().strip(".") in _TITLES or country_code(w)]
+    if titled:
         words = words[titled[-1] + 1:]
     while words and words[0].lower() in _NOT_NAMES:
         words = words[1:]
