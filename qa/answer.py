@@ -52,7 +52,7 @@ class Scored:
     conflict: bool = False  # it names another holder of the office asked about (offices.sentence_owners/other_office)
     when: str = "fits"  # evidence.year_agreement: "fits", "unknown" or "other"
     relation: float = 1.0  # IDF share of the question's words other than names found around the sentence
-    helper: "Scored | None" = None  # the neighbouring sentence that holds the asked-for kind of answer
+    helper: Scored | None = None  # the neighbouring sentence that holds the asked-for kind of answer
 
 
 class Extractor:
@@ -64,7 +64,7 @@ class Extractor:
         self.idf = index.bm25.idf(power=2)
         self.default_idf = self.idf.unknown
         self._tokens: dict[int, set[str]] = {}
-        self._articles: dict[str, str] = {}
+        self._articles: dict[str, set[str]] = {}
 
     def _sentence_tokens(self, row: int) -> set[str]:
         if row not in self._tokens:
@@ -194,7 +194,7 @@ def corroborating_rows(index: Index, best: Scored, exclude_docs: set[str]) -> li
     if best.span:
         span_text = _norm(index.sentence_text(best.row)[best.span[0]:best.span[1]])
     out, docs = [], set(exclude_docs)
-    for row, sim in zip(rows.tolist(), sims.tolist()):
+    for row, sim in zip(rows.tolist(), sims.tolist(), strict=True):
         doc = index.sent_doc[row]
         if doc in docs or sim < CORROBORATE_COSINE:
             continue
@@ -255,6 +255,7 @@ def extractive_answer(index: Index, extractor: Extractor, question: str, qvec: n
     note = ""
     if best.when != "fits":  # "Who won the 2022 race?" quoted from an article about another year
         date = index.documents[index.sent_doc[best.row]].date
-        note = (f"The quoted article is dated {date}; the question asks about {', '.join(sorted(evidence.analyse(question).years))}."
+        years = ", ".join(sorted(evidence.analyse(question).years))
+        note = (f"The quoted article is dated {date}; the question asks about {years}."
                 if date else "The quoted sentence does not say which year it is about.")
     return Answer(question, text, short, citations, passages, False, note=note, confidence=round(conf, 4))

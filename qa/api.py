@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from .embedder import Embedder, load_embedder
 from .errors import IndexMissingError, InvalidQuestionError, LLMError
 from .index import Index
 from .types import Answer, Document, Passage
+
+if TYPE_CHECKING:  # the llm package is imported only when a local model is used
+    from .llm.backends import LLMBackend
 
 MODES = ("extractive", "llm")
 
@@ -55,7 +59,7 @@ class Assistant:
         if model is not None and not isinstance(model, str):
             index.check_embedder(model)  # an Embedder object must match the index's vectors too
             self._embedder = model
-        self._llm = None
+        self._llm: LLMBackend | None = None
         self._llm_lock = threading.Lock()
 
     # Tuning values live in settings (QA_FUSION, QA_ABSTAIN_BELOW); these names stay for older callers.
@@ -74,7 +78,7 @@ class Assistant:
     @classmethod
     def load(cls, index_dir: Path | str | None = None, model: str | Embedder | None = None,
              settings: config.Settings | None = None, build_if_missing: bool = False,
-             progress: Callable[[int, int, str], None] | None = None) -> "Assistant":
+             progress: Callable[[int, int, str], None] | None = None) -> Assistant:
         """Open a built index and return an Assistant over it (the embedding model loads on the first question).
 
         Args:
@@ -114,7 +118,9 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = load_embedder(self._model or self.index.model_spec)
+            # an Embedder object given at construction is already self._embedder: only a spec is left here
+            spec = self._model if isinstance(self._model, str) else None
+            self._embedder = load_embedder(spec or self.index.model_spec)
             self.index.check_embedder(self._embedder)
         return self._embedder
 

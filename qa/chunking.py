@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import sentencex
 
@@ -143,7 +143,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         for b_start, b_end in _line_blocks(text, p_start, p_end):
             block = text[b_start:b_end]
             starts = _block_starts(block)
-            for s, e in zip(starts, starts[1:] + [len(block)]):
+            for s, e in zip(starts, starts[1:] + [len(block)], strict=True):
                 piece = block[s:e].rstrip()
                 if piece:
                     spans.append((b_start + s, b_start + s + len(piece)))

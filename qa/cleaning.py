@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 _QUOTES = re.compile(r'["\u201c\u201d\u00ab\u00bb\u201e]')
 
 # Whole-line UI chrome: widgets, ad slots, share bars, follow-us lines. Matched in full.
-_CHROME = re.compile(r"(?:%s)[\s:.!]*" % "|".join([
+_CHROME = re.compile(r"(?:" + "|".join([
     r"advertisement|advertising|sponsored(?: content)?|ad|promoted",
     r"top (?:content|stories)(?: trending)?|trending(?: now| stories)?|most (?:read|popular)",
     # display toggles of any site's article page ("Enable Read mode", "Dark mode", "Reader view")
@@ -34,7 +35,7 @@ _CHROME = re.compile(r"(?:%s)[\s:.!]*" % "|".join([
     r"for (?:all )?the latest (?:news|headlines|updates)\b.{0,120}",
     r"follow us on [\w ,&]{1,60}|(?:click|tap) here\b.{0,80}",
     r"comments?(?: \(\d+\))?|show comments|leave a comment|(?:we use|accept(?: all)?) cookies\b.{0,200}",
-]), re.IGNORECASE)
+]) + r")[\s:.!]*", re.IGNORECASE)
 
 # Donation / subscription appeals and calls to action, by their grammar: the outlet ("we", "us", "our")
 # asks the reader ("you") to give, join or sign up. One strong pattern is enough; weak ones need company.
@@ -67,8 +68,8 @@ _SPEAKS_AS_WE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
 _AGENCY = (r"(?:Alamy(?: Stock Photo)?|Getty Images|Getty|Shutterstock|Reuters|AFP|AP Photo|EPA(?:-EFE)?"
            r"|EFE|dpa|DPA|Xinhua|TASS|Sputnik|ANSA|PA Wire|PA Media|PA Images|Press Association"
            r"|Associated Press|Anadolu Agency|Anadolu|Bloomberg|NurPhoto|SOPA Images|ZUMA Wire|Imago)")
-_CREDIT_TAIL = re.compile(r"(?:^|(?<=[\s/(|]))%s(?:[\s/,]+%s)*(?:\s*/\s*[A-Z][\w.'\u2019 -]{1,40})?\)?\s*$"
-                          % (_AGENCY, _AGENCY))
+_CREDIT_TAIL = re.compile(r"(?:^|(?<=[\s/(|]))" + _AGENCY + r"(?:[\s/,]+" + _AGENCY
+                          + r")*(?:\s*/\s*[A-Z][\w.'\u2019 -]{1,40})?\)?\s*$")
 _PHOTO_PAREN = re.compile(r"\((?:screenshot|photo|photograph|image|video|illustration|illustrative|"
                           r"file photo|archive|pictured)\b[^()]{0,80}\)\s*$", re.IGNORECASE)
 _PHOTO_PREFIX = re.compile(r"^(?:photo|image|picture|photograph|credit|photo credit|main image)s?\s*:",
@@ -123,7 +124,7 @@ def _is_hard_wrapped(raw: str, lines: list[tuple[int, int]]) -> bool:
     """Prose wrapped at a fixed width: many breaks fall mid-sentence (next line starts lowercase)."""
     if len(lines) < 2:
         return False
-    wraps = sum(1 for (b, e), (s, _) in zip(lines, lines[1:])
+    wraps = sum(1 for (b, e), (s, _) in pairwise(lines)
                 if e - b >= 30 and raw[e - 1] not in '.!?:"\u201d)' and raw[s].islower())
     return wraps * 3 >= len(lines) - 1
 
@@ -195,7 +196,7 @@ def _rule_for(text: str, seen: set[str]) -> str | None:
 def classify(raw: str, templates: frozenset[str] = frozenset()) -> list[tuple[str, str | None]]:
     """(line text, rule name or None if kept) for every unit; useful to see why text was dropped."""
     units = _units(raw)
-    return [(u.text, rule) for u, rule in zip(units, _rules(units, templates))]
+    return [(u.text, rule) for u, rule in zip(units, _rules(units, templates), strict=True)]
 
 
 def _rules(units: list[_Unit], templates: frozenset[str] = frozenset()) -> list[str | None]:
@@ -231,7 +232,7 @@ def clean_text(raw: str, templates: frozenset[str] = frozenset()) -> tuple[str, 
     units = _units(raw)
     runs: list[list[int]] = []  # [raw_start, raw_end, para]
     prev_kept = False
-    for u, rule in zip(units, _rules(units, templates)):
+    for u, rule in zip(units, _rules(units, templates), strict=True):
         if rule is not None:
             prev_kept = False
             continue
@@ -240,7 +241,9 @@ def clean_text(raw: str, templates: frozenset[str] = frozenset()) -> tuple[str, 
         else:
             runs.append([u.start, u.end, u.para])
         prev_kept = True
-    parts, segments, pos = [], [], 0
+    parts: list[str] = []
+    segments: list[tuple[int, int, int]] = []
+    pos = 0
     for start, end, _ in runs:
         if parts:
             pos += 2  # the "\n\n" joiner

@@ -104,6 +104,7 @@ def cmd_ask(args) -> int:
                 answer = part
         if mode == "llm":
             print(file=sys.stderr)
+        assert answer is not None, "Assistant.stream always ends with the Answer"
         print(_printable(f"Q: {check_question(q)}\n{answer.to_markdown()}\n"))
     return 0
 
@@ -163,7 +164,7 @@ def cmd_check(args) -> int:
 COMMANDS = {"build": cmd_build, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "check": cmd_check}
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 

@@ -27,10 +27,10 @@ def decode(data: bytes) -> str:
                 return data[len(bom):].decode(codec)
             except UnicodeDecodeError:
                 raise LoadError(f"not valid {codec.upper()}") from None
-    codec = _bomless_utf16(data[:PROBE])
-    if codec:
+    utf16 = _bomless_utf16(data[:PROBE])
+    if utf16:
         try:
-            return data.decode(codec)
+            return data.decode(utf16)
         except UnicodeDecodeError:
             raise LoadError("binary") from None
     if b"\x00" in data:  # anywhere, not just near the start: NULs are never article text

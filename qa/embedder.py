@@ -20,7 +20,7 @@ import numpy as np
 
 from . import config, pooling
 from .errors import ModelLoadError
-from .model_info import model_info, resolve_model_path, split_spec, weights_fingerprint  # noqa: F401
+from .model_info import ModelInfo, model_info, resolve_model_path, split_spec, weights_fingerprint  # noqa: F401
 
 config.apply_environment()  # HF_HUB_OFFLINE etc. before any Hugging Face import (also called by the CLI)
 
@@ -83,7 +83,7 @@ class FakeEmbedder:
     def encode_spans(self, texts, spans_per_text, batch_size=64):
         # a bag of words has no context: a span's pooled vector is the span's own vector
         spans = [np.zeros((0, self.dim), np.float32) if not sp else self.encode([t[s:e] for s, e in sp])
-                 for t, sp in zip(texts, spans_per_text)]
+                 for t, sp in zip(texts, spans_per_text, strict=True)]
         return self.encode(list(texts)), spans
 
     def count_tokens(self, text: str) -> int:
@@ -99,6 +99,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         info = model_info(f"torch:{split_spec(spec)[1]}")
+        assert isinstance(info, ModelInfo)  # only a "fake" spec gives a FakeEmbedder
         try:
             self.model = SentenceTransformer(info.path, device="cpu", local_files_only=True)
         except Exception as exc:  # any loader failure becomes one clear line
@@ -166,5 +167,7 @@ def load_embedder(spec: str | None = None) -> Embedder:
         else:
             from .onnx_encoder import OnnxEmbedder
 
-            _CACHE[key] = OnnxEmbedder(model_info(key))
+            info = model_info(key)
+            assert isinstance(info, ModelInfo)  # only a "fake" spec gives a FakeEmbedder
+            _CACHE[key] = OnnxEmbedder(info)
     return _CACHE[key]

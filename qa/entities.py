@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import Stemmer
 
@@ -28,7 +30,7 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w.lower() not in _JOINERS and w[:1].isupper())
 
 
-def _forms(info: dict) -> set[str]:
+def _forms(info: Mapping[str, Any]) -> set[str]:
     """The ways English text names one country (case kept: matching is case-sensitive)."""
     name, dem = info.get("name") or "", info.get("demonym") or ""
     iso = info.get("ISO") or {}

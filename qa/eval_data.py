@@ -120,13 +120,16 @@ def parse_squad(data: dict) -> tuple[list[LabelledQuestion], list[Document]]:
 def squad_index_dir(eval_set: EvalSet, embedder, base: Path | None = None) -> Path:
     """Where this set's paragraphs are indexed: one directory per (model, file or named corpus) pair."""
     base = Path(base) if base else config.settings().cache_dir / "eval"
-    return base / f"{eval_set.extra.get('corpus') or Path(eval_set.name).stem}-{embedder.fingerprint[:12]}-{eval_set.file_hash[:12]}"
+    name = eval_set.extra.get("corpus") or Path(eval_set.name).stem
+    return base / f"{name}-{embedder.fingerprint[:12]}-{eval_set.file_hash[:12]}"
 
 
 def ensure_squad_index(eval_set: EvalSet, embedder, index_dir: Path | None = None):
     """Build (or reuse: an unchanged build is a no-op) the index of the set's paragraphs."""
     from .build import build_from_documents
 
+    if eval_set.documents is None:  # a caller's bug: such a set is evaluated against the default index
+        raise ValueError(f"{eval_set.name} has no documents of its own to index")
     target = Path(index_dir) if index_dir else squad_index_dir(eval_set, embedder)
     report = build_from_documents(eval_set.documents, target, embedder)
     return target, report
@@ -181,7 +184,7 @@ def reciprocal_rank(ranked: list[list[str]], gold) -> float:
 
 def precision_recall_f1(predicted: list[bool], actual: list[bool]) -> tuple:
     """(precision, recall, f1) of the positive class; None where the denominator is empty."""
-    tp = sum(p and a for p, a in zip(predicted, actual))
+    tp = sum(p and a for p, a in zip(predicted, actual, strict=True))
     n_pred, n_true = sum(predicted), sum(actual)
     precision = tp / n_pred if n_pred else None
     recall = tp / n_true if n_true else None

@@ -22,10 +22,22 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .eval_data import (EvalSet, LabelledQuestion, answer_in_text, ensure_squad_index, mean,  # noqa: F401
-                        exact_match, f1_score, load_eval_set, normalize_answer, percentile,
-                        precision_recall_f1, recall_at_k, reciprocal_rank)
 from .errors import QAError
+from .eval_data import (  # noqa: F401
+    EvalSet,
+    LabelledQuestion,
+    answer_in_text,
+    ensure_squad_index,
+    exact_match,
+    f1_score,
+    load_eval_set,
+    mean,
+    normalize_answer,
+    percentile,
+    precision_recall_f1,
+    recall_at_k,
+    reciprocal_rank,
+)
 
 THRESHOLDS = tuple(round(0.20 + 0.02 * i, 2) for i in range(26))  # 0.20 .. 0.70
 
@@ -191,7 +203,7 @@ def _assistant(eval_set: EvalSet, index_dir, model, settings):
 
 
 def run_eval(path, k: int = 5, index_dir=None, model=None, fusion: str | None = None, thresholds=None,
-             limit: int | None = None, settings=None) -> "EvalReport":
+             limit: int | None = None, settings=None) -> EvalReport:
     """Evaluate the questions in `path` (JSONL or SQuAD 2.0 JSON); see the module docstring."""
     from tqdm import tqdm
 

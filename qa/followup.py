@@ -17,6 +17,7 @@ retrieval because the previous entities come along.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 _LEADS = ("and what about", "and how about", "what about", "how about", "what of", "same for", "and also",
           "and", "but", "also", "or", "then", "so")
@@ -92,7 +93,7 @@ def _substitute(prev: str, fragment: str) -> str | None:
     if len(words) > 1 and words[0].lower() in _PREPS:
         cuts = [i for i, w in enumerate(words) if w.lower() in _PREPS] + [len(words)]
         out = prev
-        for a, b in zip(cuts, cuts[1:]):  # "in Vilnius about drones" -> two phrases
+        for a, b in pairwise(cuts):  # "in Vilnius about drones" -> two phrases
             if b - a > 1:
                 out = _replace_prep_phrase(out, words[a].lower(), " ".join(words[a:b]))
         return out
@@ -150,7 +151,7 @@ def _replace_pronouns(q: str, prev: str, prev_answer: str) -> str | None:
         elif low == "her" and person:
             rep = person
         elif low == "there" and place:
-            rep = "in " + place if not _prep_before(q, m.start()) in _PREPS else place
+            rep = "in " + place if _prep_before(q, m.start()) not in _PREPS else place
         else:
             return word
         changed = True

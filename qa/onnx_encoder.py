@@ -16,6 +16,7 @@ import functools
 import itertools
 import os
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,7 @@ class OnnxEmbedder:
         pad = self._tok.token_to_id("[PAD]") or 0
         self._tok.enable_padding(pad_id=pad, pad_token=self._tok.id_to_token(pad) or "[PAD]")
         self._sessions: dict = {}
-        self._pool = None
+        self._pool: ThreadPoolExecutor | None = None  # started on the first multi-batch call
 
     def _session(self, n_texts: int):
         path = self.query_file if n_texts <= SMALL_BATCH else self.model_file
@@ -86,7 +87,7 @@ class OnnxEmbedder:
         encs = self._tok.encode_batch(texts)
         ids = np.array([e.ids for e in encs], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
-        hidden = session.run(None, dict(zip(INPUTS, (ids, mask, np.zeros_like(ids)))))[0]
+        hidden = session.run(None, dict(zip(INPUTS, (ids, mask, np.zeros_like(ids)), strict=True)))[0]
         return hidden, mask.sum(axis=1), encs
 
     def _results(self, payloads: list[list[str]], session):
@@ -96,10 +97,8 @@ class OnnxEmbedder:
             yield from map(run, payloads)
             return
         if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="qa-onnx")
-        todo, pending = iter(payloads), deque()
+        todo, pending = iter(payloads), deque[Future]()
         for payload in itertools.islice(todo, WORKERS):
             pending.append(self._pool.submit(run, payload))
         while pending:
@@ -115,8 +114,9 @@ class OnnxEmbedder:
         size = max(1, min(batch_size, -(-len(order) // WORKERS)))
         groups = [order[lo:lo + size] for lo in range(0, len(order), size)]
         payloads = [[texts[i] for i in g] for g in groups]
-        for idx, (hidden, lengths, encs) in zip(groups, self._results(payloads, self._session(len(texts)))):
-            for row, (i, enc) in enumerate(zip(idx, encs)):
+        results = self._results(payloads, self._session(len(texts)))
+        for idx, (hidden, lengths, encs) in zip(groups, results, strict=True):
+            for row, (i, enc) in enumerate(zip(idx, encs, strict=True)):
                 yield i, hidden[row, :int(lengths[row])], enc
 
     def encode(self, texts, batch_size=64, show_progress=False):

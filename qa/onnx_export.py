@@ -137,7 +137,6 @@ def _quantize(fp32: Path, target: Path) -> None:
     import logging
 
     import onnx
-
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()

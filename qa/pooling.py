@@ -35,7 +35,7 @@ def span_vectors(tokens: np.ndarray, offsets, special, spans, with_special: bool
     offsets = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
     special = np.asarray(special, dtype=bool)
     real = ~special & (offsets[:, 1] > offsets[:, 0])
-    out = []
+    out: list[np.ndarray | None] = []
     for start, end in spans:
         inside = real & (offsets[:, 0] < end) & (offsets[:, 1] > start)
         if not inside.any():
@@ -52,7 +52,7 @@ def fill_missing(span_vecs: list[list], texts: list[str], spans_per_text, encode
     todo = [(i, j) for i, vecs in enumerate(span_vecs) for j, v in enumerate(vecs) if v is None]
     if todo:
         fresh = encode([texts[i][spans_per_text[i][j][0]:spans_per_text[i][j][1]] for i, j in todo])
-        for (i, j), vec in zip(todo, fresh):
+        for (i, j), vec in zip(todo, fresh, strict=True):
             span_vecs[i][j] = vec
     return [np.stack(vecs).astype(np.float32) if vecs else np.zeros((0, dim), dtype=np.float32)
             for vecs in span_vecs]

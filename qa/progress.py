@@ -8,7 +8,7 @@ once at the end of each stage. It measures nothing and decides nothing about the
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 Progress = Callable[[int, int, str], None]
 SHOW_AFTER = 1.0  # seconds before a bar appears
@@ -25,7 +25,7 @@ class Stage:
         self._last_call = 0.0
         self._bar = None
 
-    def __enter__(self) -> "Stage":
+    def __enter__(self) -> Stage:
         from tqdm import tqdm
 
         scale = self.unit == "B"

@@ -19,8 +19,9 @@ _AUX = r"(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should
 _TYPE_RULES = [
     (PERCENT, r"\b(what|which) (share|percentage|percent|proportion|fraction|portion)\b|\bhow much of\b"
               r"|\bwhat per ?cent\b"),
-    (DATE, r"\bwhen (did|was|were|is|will|does|do|are|has|have|had)\b|\b(what|which|in what|on what) (year|date|day|month|"
-           r"time|century|decade|period)\b|\bhow long ago\b|\bsince when\b"),
+    (DATE, r"\bwhen (did|was|were|is|will|does|do|are|has|have|had)\b"
+           r"|\b(what|which|in what|on what) (year|date|day|month|time|century|decade|period)\b"
+           r"|\bhow long ago\b|\bsince when\b"),
     (NUMBER, r"\bhow (many|much|long|far|old|big|large|often|high|tall|fast|deep|heavy)\b|\b(what|which) (number|"
              r"percentage|percent|share|proportion|amount|fraction|portion|sum|price|cost|rate|size|age)\b"
              r"|\bwhat share\b"),
@@ -42,9 +43,12 @@ _NUM = (rf"{_QUANT}(?:[€$£]\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:%|per ?cent|million|
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
 _DATE = (rf"\b\d{{1,2}} {_MONTH}(?: \d{{4}})?\b|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?\b"
-         rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b|(?<!almost )(?<!about )(?<!nearly )(?<!some )(?<!over )(?<!than )\b(?:1\d|20)\d{{2}}s?\b(?! people)|\b\d{{1,2}}(?:st|nd|rd|th) centur(?:y|ies)\b"
+         rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b"
+         r"|(?<!almost )(?<!about )(?<!nearly )(?<!some )(?<!over )(?<!than )\b(?:1\d|20)\d{2}s?\b(?! people)"
+         r"|\b\d{1,2}(?:st|nd|rd|th) centur(?:y|ies)\b"
          r"|\b(?:on )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b"
-         r"|(?<=\b[Ii]n )\d{3}\b|(?<=\bby )\d{3}\b|(?<=\bsince )\d{3}\b|(?<=\bafter )\d{3}\b|\b\d{3,4} (?:AD|BC|CE|BCE)\b")
+         r"|(?<=\b[Ii]n )\d{3}\b|(?<=\bby )\d{3}\b|(?<=\bsince )\d{3}\b|(?<=\bafter )\d{3}\b"
+         r"|\b\d{3,4} (?:AD|BC|CE|BCE)\b")
 _CAP_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)"
 _NAME = rf"\b{_CAP_WORD}(?:\s+(?:(?:of|de|von|van|der|la)\s+)?{_CAP_WORD})*"
 _COMMON_STARTERS = {"The", "A", "An", "In", "On", "At", "But", "And", "He", "She", "It", "They", "We", "I", "This",
@@ -90,7 +94,8 @@ def noun_type(q: str) -> str:
     if noun is None:
         return OTHER
     kind = noun_kind(noun)
-    return _KIND_OF_NOUN.get(kind, ENTITY if re.search(r"which", q) else OTHER)
+    fallback = ENTITY if re.search(r"which", q) else OTHER
+    return _KIND_OF_NOUN.get(kind, fallback) if kind is not None else fallback
 
 
 def _spans(pattern: str, text: str, flags: int = 0) -> list[tuple[int, int]]:
@@ -202,7 +207,7 @@ def number_kind(question: str) -> tuple[str | None, set[str]]:
     q = " ".join(question.lower().replace("?", " ").split())
     if re.search(r"\bhow old\b|\b(?:what|which) age\b", q):
         return AGE, set()
-    if m := re.search(rf"\bhow much (\w+)", q):
+    if m := re.search(r"\bhow much (\w+)", q):
         return (MONEY if re.fullmatch(rf"{_AUX}|{_MONEY_WORDS}|more|less", m.group(1)) else None), set()
     if re.search(rf"\b(?:how (?:far|tall|high|deep|long (?!{_AUX}\b))|what (?:distance|length|height))\b", q):
         return LENGTH, set()
@@ -210,7 +215,8 @@ def number_kind(question: str) -> tuple[str | None, set[str]]:
         return DURATION, set()
     if m := re.search(rf"\bhow many ((?:(?!{_AUX}\b)[\w'-]+ ?){{1,3}})", q):
         words = m.group(1).split()
-        plural = next((i for i, w in enumerate(words) if w.endswith("s") or w in ("people", "men", "women", "children")), 0)
+        plural = next((i for i, w in enumerate(words)
+                       if w.endswith("s") or w in ("people", "men", "women", "children")), 0)
         return COUNT, {stem(w) for w in words[:plural + 1] if w not in ("of", "the", "in", "on", "at")}
     return None, set()
 

@@ -11,8 +11,8 @@ It does not clean text or make Documents itself: `to_docs` hands each record to 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .metadata import LoadError
 from .types import Document, Skipped

@@ -61,7 +61,7 @@ def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_F
         if len(rows) == 0:
             continue
         lo, hi = float(np.min(scores)), float(np.max(scores))
-        for row, s in zip(rows, scores):
+        for row, s in zip(rows, scores, strict=True):
             norm = (float(s) - lo) / (hi - lo) if hi > lo else 1.0
             fused[int(row)] = fused.get(int(row), 0.0) + weight * norm
     return fused
@@ -81,7 +81,7 @@ def search(index: Index, qvec: np.ndarray, question: str, filters: dict | None =
     dense_all = index.chunk_vectors[rows] @ qvec if fused else []
     lex_all = index.bm25.scores_for(question, rows)
     hits = [Hit(row, score, float(d), float(lx))
-            for (row, score), d, lx in zip(fused.items(), dense_all, lex_all)]
+            for (row, score), d, lx in zip(fused.items(), dense_all, lex_all, strict=True)]
     hits.sort(key=lambda h: (-h.score, h.row))
     return hits
 

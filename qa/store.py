@@ -117,7 +117,8 @@ def new_generation(index_dir: Path):
         name, tmp = new_generation_dir(index_dir)
         yield name, tmp
     except (OSError, RuntimeError) as exc:
-        why = os.strerror(exc.errno) if getattr(exc, "errno", None) else " ".join(str(exc).split())[:160]
+        code = getattr(exc, "errno", None)  # FAISS's RuntimeError has none
+        why = os.strerror(code) if code else " ".join(str(exc).split())[:160]
         raise IndexWriteError(f"could not write the new index in {index_dir} ({why}); the previous index is "
                               "still in use; free some space and run `python -m qa build` again") from exc
     finally:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 MAX_CHARS = 200  # template furniture is short; longer repeated lines are syndicated story text
 MAX_WORDS = 30

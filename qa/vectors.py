@@ -19,7 +19,7 @@ everything never loads a model. It does not chunk, write or search.
 from __future__ import annotations
 
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -88,7 +88,7 @@ def encode_texts(texts: list[str], encoder: LazyEncoder, known: dict, dim: int, 
     bar = _bar(len(todo), what)
     for lo in range(0, len(todo), EMBED_BATCH):
         batch = todo[lo:lo + EMBED_BATCH]
-        for text, vec in zip(batch, encoder.get().encode(batch, batch_size=EMBED_BATCH)):
+        for text, vec in zip(batch, encoder.get().encode(batch, batch_size=EMBED_BATCH), strict=True):
             out[copies[text]] = vec
         bar.update(len(batch))
         if progress:
@@ -115,8 +115,8 @@ def late_pooled(chunks, sentences, doc_texts: dict, encoder: LazyEncoder, known:
         spans = [[(s - c.start, e - c.start) for s, e in c.sentences] for c in batch]
         text_vecs, span_vecs = encoder.get().encode_spans([c.text for c in batch], spans, batch_size=EMBED_BATCH)
         chunk_vecs[order[lo:lo + EMBED_BATCH]] = text_vecs
-        for c, vecs in zip(batch, span_vecs):
-            for (s, e), vec in zip(c.sentences, vecs):
+        for c, vecs in zip(batch, span_vecs, strict=True):
+            for (s, e), vec in zip(c.sentences, vecs, strict=True):
                 row = row_of[(c.doc_id, s, e)]
                 if row in missing:
                     sums[row] += vec

@@ -15,8 +15,8 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import gradio as gr
 
@@ -150,14 +150,14 @@ def _blocked_paths(assistant) -> list[str]:
 
 def launch_options(assistant, host: str = "127.0.0.1") -> dict:
     """Keyword arguments for `Blocks.launch` (theme, CSS, file-access and size limits, cross-site guard)."""
-    return dict(theme=style.theme(), css=style.CSS, footer_links=["api"], allowed_paths=[],
-                app_kwargs=guard.app_kwargs(host),
-                # every browser tab or API client is a session holding its chat turns; Gradio keeps 10,000
-                # by default, which a client inventing session ids could fill (benchmarks/soak.py)
-                state_session_capacity=SESSION_CAPACITY,
-                blocked_paths=_blocked_paths(assistant), max_file_size=config.MAX_UPLOAD_BYTES,
-                ssr_mode=False, mcp_server=False, pwa=False, enable_monitoring=False, show_error=False,
-                inbrowser=False)
+    return {"theme": style.theme(), "css": style.CSS, "footer_links": ["api"], "allowed_paths": [],
+            "app_kwargs": guard.app_kwargs(host),
+            # every browser tab or API client is a session holding its chat turns; Gradio keeps 10,000
+            # by default, which a client inventing session ids could fill (benchmarks/soak.py)
+            "state_session_capacity": SESSION_CAPACITY,
+            "blocked_paths": _blocked_paths(assistant), "max_file_size": config.MAX_UPLOAD_BYTES,
+            "ssr_mode": False, "mcp_server": False, "pwa": False, "enable_monitoring": False, "show_error": False,
+            "inbrowser": False}
 
 
 def _console_progress(done: int, total: int, stage: str) -> None:
