@@ -94,7 +94,7 @@ def noun_type(q: str) -> str:
     if noun is None:
         return OTHER
     kind = noun_kind(noun)
-    fallback = ENTITY if re.search(r"which", q) else OTHER
+    fallback = ENTITY if re.search(r"\bwhich\b", q) else OTHER
     return _KIND_OF_NOUN.get(kind, fallback) if kind is not None else fallback
 
 
