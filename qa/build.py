@@ -228,6 +228,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
               "splitter": "pysbd-per-paragraph"}
     report = BuildReport(skipped=list(skipped), documents=len(documents))
     with store.build_lock(index_dir):
+        dense = backends.resolve_dense(index_dir, dense)  # "auto" stays on Qdrant when the live index is
         prev = _Previous(index_dir, embedder, params, full)
         report.removed = len(set(prev.docs) - {d.doc_id for d in documents})
         if prev.docs and not report.removed and len(prev.docs) == len(documents) and all(
@@ -244,6 +245,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
         described = _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress, dense, live)
         manifest = _manifest(documents, chunks, sentences, embedder, params) | {"dense": described}
         store.commit_generation(index_dir, name, tmp, manifest)
+        backends.after_commit(index_dir)  # a Qdrant alias follows CURRENT; unused collections go
     report.chunks, report.generation = len(chunks), name
     report.seconds = time.perf_counter() - t0
     return report

@@ -18,7 +18,8 @@ from .errors import QAError
 def _settings(args) -> config.Settings:
     s = config.settings()
     for name in ("corpus", "index", "model", "llm_model", "llm_url", "llm_name", "llm_threads", "llm_ctx",
-                 "llm_max_tokens", "llm_timeout", "llm_prompt", "llm_amx"):
+                 "llm_max_tokens", "llm_timeout", "llm_prompt", "llm_amx", "backend", "qdrant_url",
+                 "qdrant_path", "qdrant_collection"):
         value = getattr(args, name, None)
         if value is not None:
             attr = {"corpus": "corpus_dir", "index": "index_dir"}.get(name, name)
@@ -31,6 +32,11 @@ def _add_common(p: argparse.ArgumentParser, corpus: bool = False) -> None:
     p.add_argument("--model", help="embedding model: installed package name or local directory")
     if corpus:
         p.add_argument("--corpus", help="folder of articles (default: corpus/)")
+        g = p.add_argument_group("index backend (docs/qdrant.md; ask/eval find it in the index)")
+        g.add_argument("--backend", choices=("faiss", "qdrant"), help="dense index (default: as the live index)")
+        g.add_argument("--qdrant-url", dest="qdrant_url", help="Qdrant server, e.g. http://localhost:6333")
+        g.add_argument("--qdrant-path", dest="qdrant_path", help="Qdrant local mode folder (default <index>/qdrant)")
+        g.add_argument("--collection", dest="qdrant_collection", help="Qdrant alias / collection prefix (default qa)")
 
 
 def _add_llm(p: argparse.ArgumentParser) -> None:
@@ -80,7 +86,9 @@ def cmd_build(args) -> int:
     from .build import build_index
 
     s = _settings(args)
-    report = build_index(s.corpus_dir, s.index_dir, s.model, full=args.full)
+    from .backends.qdrant import dense_choice
+
+    report = build_index(s.corpus_dir, s.index_dir, s.model, full=args.full, dense=dense_choice(s))
     print(report.summary())
     return 0
 

@@ -56,6 +56,13 @@ class Settings:
     # AMX matrix kernels of a self-built llama.cpp (README "Speed"): auto (after a one-time check in a
     # child process: a GCC 12 build of them crashes), on or off
     llm_amx: str = field(default_factory=lambda: _switch(_env("QA_LLM_AMX", "auto")))
+    # Dense index backend of a build: faiss or qdrant (a server at qdrant_url, or qdrant-client's local
+    # mode in qdrant_path, default <index>/qdrant); unset: as the live index, else faiss. docs/qdrant.md
+    backend: str | None = field(default_factory=lambda: _env("QA_BACKEND"))
+    qdrant_url: str | None = field(default_factory=lambda: _env("QA_QDRANT_URL"))
+    qdrant_path: str | None = field(default_factory=lambda: _env("QA_QDRANT_PATH"))
+    qdrant_collection: str = field(default_factory=lambda: _env("QA_QDRANT_COLLECTION", "qa"))
+    qdrant_timeout: float = field(default_factory=lambda: float(_env("QA_QDRANT_TIMEOUT", "10")))
     cache_dir: Path = field(default_factory=lambda: Path(_env("QA_CACHE", str(Path.home() / ".cache" / "qa"))))
 
 
