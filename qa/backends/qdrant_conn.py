@@ -12,7 +12,7 @@ import atexit
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import IndexMismatchError, IndexMissingError, QAError
+from ..errors import IndexCorruptError, IndexMismatchError, QAError
 
 DEFAULT_ALIAS = "qa"
 DEFAULT_TIMEOUT = 10.0  # seconds per request to a server; a slow or hung server fails with a clear line
@@ -27,7 +27,7 @@ class QdrantTimeoutError(QdrantUnavailableError):
     """A request to the Qdrant server took longer than the timeout."""
 
 
-class CollectionMissingError(IndexMissingError):
+class CollectionMissingError(IndexCorruptError):
     """The generation names a Qdrant collection that does not exist (deleted, or another server)."""
 
 
