@@ -193,8 +193,7 @@ def _write_dense(directory: Path, vectors: np.ndarray, kind: str | None = "auto"
 
 def _same_dense(prev: _Previous, dense: str | None) -> bool:
     """The live generation already holds the dense index kind this build would choose."""
-    kind = backends.choose_kind(prev.manifest["counts"]["chunks"], dense)
-    return prev.manifest.get("dense", {}).get("kind", "flat") == kind
+    return backends.same_dense(prev.manifest.get("dense", {}), prev.manifest["counts"]["chunks"], dense)
 
 
 def _manifest(documents, chunks, sentences, embedder, params) -> dict:

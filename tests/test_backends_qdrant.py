@@ -164,3 +164,12 @@ def test_row_filter_shapes():
     assert [(c.range.gte, c.range.lte) for c in runs.should] == [(3, 5), (9, 10)]
     scattered = qdrant._row_filter(np.arange(0, 2 * (qdrant.MAX_RANGE_RUNS + 1), 2, dtype=np.int64))
     assert scattered.must[0].has_id == list(range(0, 2 * (qdrant.MAX_RANGE_RUNS + 1), 2))
+
+
+def test_a_new_qdrant_place_is_a_new_generation(tmp_path):
+    corpus, index_dir = copy_corpus(tmp_path / "corpus"), tmp_path / "idx"
+    build_index(corpus, index_dir, "fake", dense=qdrant.location(path=tmp_path / "a"))
+    assert build_index(corpus, index_dir, "fake", dense=qdrant.location(path=tmp_path / "a")).unchanged
+    assert not build_index(corpus, index_dir, "fake", dense=qdrant.location(path=tmp_path / "b")).unchanged
+    assert Index.load(index_dir).dense.loc["path"] == str((tmp_path / "b").resolve())
+    assert qdrant.location()["path"] == ":memory:"

@@ -82,6 +82,15 @@ def choose_kind(n_rows: int, kind: str | Mapping | None = "auto") -> str:
     return "flat" if n_rows <= EXACT_MAX_ROWS else "hnsw"
 
 
+def same_dense(info: dict, n_rows: int, dense: str | Mapping | None) -> bool:
+    """Whether a generation's dense entry `info` is what a build with `dense` would make (then an
+    unchanged corpus needs no new generation): the same FAISS kind, or the same Qdrant place."""
+    kind = choose_kind(n_rows, dense)
+    if kind != "qdrant" or info.get("backend") != "qdrant":
+        return info.get("kind", "flat") == kind
+    return all(info["params"].get(k) == dense.get(k) for k in ("url", "path", "alias"))
+
+
 def resolve_dense(index_dir: Path, dense: str | Mapping | None) -> str | Mapping:
     """The dense choice of a build: "auto"/None follows the live generation when it is on Qdrant (so a
     rebuild, a web upload or `build` without flags stays there) and is FAISS by size otherwise;
@@ -164,7 +173,9 @@ def after_commit(index_dir: Path) -> None:
 
     dense = []
     for manifest_path in sorted(Path(index_dir).glob("generations/[!.]*/manifest.json")):
-        dense.append(json.loads(manifest_path.read_text("utf-8")).get("dense") or {})
+        text = manifest_path.read_text("utf-8")
+        if '"qdrant"' in text:  # a FAISS index's (large) manifests are not parsed
+            dense.append(json.loads(text).get("dense") or {})
     if not any(d.get("backend") == "qdrant" for d in dense):
         return
     from .. import store

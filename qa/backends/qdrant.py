@@ -36,8 +36,9 @@ def location(url: str | None = None, path: str | Path | None = None, alias: str 
         from ..errors import QAError
 
         raise QAError("give either a Qdrant URL or a local Qdrant path, not both")
-    return {"backend": "qdrant", "url": url or None,
-            "path": None if url else str(path if str(path) == ":memory:" else Path(path or ":memory:").resolve()),
+    if not url and str(path or ":memory:") != ":memory:":
+        path = str(Path(path).resolve())  # recorded in the manifest: valid from any working directory
+    return {"backend": "qdrant", "url": url or None, "path": None if url else str(path or ":memory:"),
             "alias": alias or conn.DEFAULT_ALIAS, "timeout": timeout or conn.DEFAULT_TIMEOUT}
 
 
