@@ -2,11 +2,12 @@
 small protocols, so that another engine (Qdrant, a segment store, ...) can be added here without
 touching retrieval or answering.
 
-Only the modules of this package import faiss, bm25s or qdrant_client (qdrant.py: the same dense
-protocol on a Qdrant collection, chosen by passing a Qdrant location as the dense kind). A generation's manifest records which dense
+Only the modules of this package import faiss or bm25s. A generation's manifest records which dense
 index was built (`manifest["dense"] = {"backend", "kind", "params"}`) and `load_dense` reopens the same
 one; generations written before that key existed hold an exact FAISS index. Rows are chunk rows
 (0..n-1, in the order of chunks.jsonl); `allowed` is a sorted int64 array of rows or None for all.
+The Qdrant backend (qdrant.py, qdrant_conn.py: only they import qdrant_client; docs/qdrant.md) is chosen
+by passing a Qdrant location where a FAISS kind would go.
 This package does not fuse rankings, read metadata or decide anything about answers.
 """
 from __future__ import annotations
