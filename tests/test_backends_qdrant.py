@@ -173,3 +173,12 @@ def test_a_new_qdrant_place_is_a_new_generation(tmp_path):
     assert not build_index(corpus, index_dir, "fake", dense=qdrant.location(path=tmp_path / "b")).unchanged
     assert Index.load(index_dir).dense.loc["path"] == str((tmp_path / "b").resolve())
     assert qdrant.location()["path"] == ":memory:"
+
+
+def test_served_url_overrides_the_recorded_one(qdrant_index, monkeypatch):
+    manifest = store.read_manifest(store.current_generation(qdrant_index))
+    manifest["dense"] = dict(manifest["dense"], params=dict(manifest["dense"]["params"], url="http://127.0.0.1:1",
+                                                             path=None))
+    monkeypatch.setenv("QA_QDRANT_URL", "http://127.0.0.1:2")
+    with pytest.raises(qdrant_conn.QdrantUnavailableError, match="127.0.0.1:2"):
+        qdrant.QdrantDense.load(store.current_generation(qdrant_index), manifest)

@@ -83,6 +83,11 @@ class QdrantDense:
         """The collection a generation names; refuses a missing one or one of another shape."""
         p = manifest["dense"]["params"]
         loc = {k: p.get(k) for k in ("url", "path", "alias", "timeout")}
+        from .. import config
+
+        served = config.settings().qdrant_url
+        if loc["url"] and served:  # the same cluster under another name on this machine (QA_QDRANT_URL)
+            loc["url"] = served
         self = cls(loc, p["collection"], int(p["dim"]))
         with conn.guard(loc, self.collection):
             if not self.client.collection_exists(self.collection):
