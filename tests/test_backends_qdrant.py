@@ -182,3 +182,32 @@ def test_served_url_overrides_the_recorded_one(qdrant_index, monkeypatch):
     monkeypatch.setenv("QA_QDRANT_URL", "http://127.0.0.1:2")
     with pytest.raises(qdrant_conn.QdrantUnavailableError, match="127.0.0.1:2"):
         qdrant.QdrantDense.load(store.current_generation(qdrant_index), manifest)
+
+
+def test_server_down_at_ask_is_one_line(tmp_path, capsys):
+    corpus, index_dir = copy_corpus(tmp_path / "corpus"), tmp_path / "idx"
+    build_index(corpus, index_dir, "fake", dense=qdrant.location(path=tmp_path / "q"))
+    manifest_path = store.current_generation(index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["dense"]["params"] |= {"url": "http://127.0.0.1:1", "path": None}  # as if built on a server
+    manifest_path.write_text(json.dumps(manifest))
+    capsys.readouterr()
+    assert cli.main(["ask", "--index", str(index_dir), "--model", "fake", "Patriot missiles?"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: cannot reach Qdrant at http://127.0.0.1:1") and "\n" not in err
+
+
+def test_local_folder_held_by_another_process_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from qdrant_client import QdrantClient; c = QdrantClient(path=sys.argv[1]); "
+        "print('ready', flush=True); time.sleep(60)"), str(tmp_path / "q")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(qdrant_conn.QdrantUnavailableError, match="open in another process"):
+            qdrant_conn.client(qdrant.location(path=tmp_path / "q"))
+    finally:
+        holder.kill()
+        holder.wait()
