@@ -12,7 +12,11 @@ removes one (delete_one_s), with the peak memory those builds added. Goals at 1M
 p50 <= 50 ms, p95 <= 100 ms, recall >= 0.95, load <= 3 s, RSS <= 2.5 GB, add <= 5 s, delete <= 2 s.
 
     python benchmarks/scale.py --chunks N [--chunks M ...] [--questions 100] [--dense auto|flat|hnsw]
-                               [--keep DIR]
+                               [--backend faiss|qdrant ...] [--keep DIR]
+
+`--backend qdrant` puts the dense index in a Qdrant collection in qdrant-client's local mode (a folder
+beside the index; an exact in-Python scan, not the server's HNSW); several --backend run one after the
+other on the same synthetic archive. dense_build_s is the time spent writing the dense index.
 
 Prints human-readable lines, then one JSON object per size on its own line with the keys chunks,
 p50_ms, p95_ms, recall_at_10, load_s, rss_gb, add_one_s, delete_one_s (and a few more).
@@ -152,15 +156,42 @@ def update_costs(index_dir: Path, index, embedder, build_from_documents) -> dict
     return out
 
 
-def run_size(n: int, args) -> dict:
+def run_size(n: int, args, backend: str = "faiss") -> dict:
     with tempfile.TemporaryDirectory(prefix="qa-scale-", dir=args.keep) as tmp:
         index_dir = Path(tmp) / "index"
+        dense = args.dense
+        if backend == "qdrant":
+            from qa.backends import qdrant
+
+            dense = json.dumps(qdrant.location(path=index_dir / "qdrant"))
         t0 = time.perf_counter()
-        _child(["--_generate", str(index_dir), str(n), args.dense])
+        built = json.loads(_child(["--_generate", str(index_dir), str(n), dense]).strip().splitlines()[-1])
         generate_s = time.perf_counter() - t0
         out = _child(["--_measure", str(index_dir), str(args.questions)])
         row = json.loads(out.strip().splitlines()[-1])
-        return {"chunks": n, "generate_s": generate_s} | row
+        return {"chunks": n, "backend": backend, "generate_s": generate_s,
+                "dense_build_s": built["dense_build_s"]} | row
+
+
+def generate(index_dir: Path, n: int, dense: str) -> dict:
+    """Write the synthetic archive; the time spent in the dense index's build is measured apart."""
+    from qa import backends, build
+
+    write_dense = build._write_dense
+    spent = []
+
+    def timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return write_dense(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - t0)
+
+    build._write_dense = timed
+    choice = json.loads(dense) if dense.startswith("{") else dense
+    manifest = sd.write_index(index_dir, n, sd.WordSumEmbedder(sd.vocabulary()), dense=choice)
+    backends.after_commit(index_dir)  # what qa.build does after a commit (a Qdrant alias)
+    return {"dense": manifest["dense"], "dense_build_s": sum(spent)}
 
 
 def _child(argv: list[str]) -> str:
@@ -172,8 +203,9 @@ def _child(argv: list[str]) -> str:
 
 
 def describe(r: dict) -> str:
-    return (f"[{r['chunks']} chunks, dense {r['dense']['kind']} {r['dense']['params']}] generated in "
-            f"{r['generate_s']:.0f} s\n"
+    params = {k: v for k, v in r["dense"]["params"].items() if k not in ("path", "url", "timeout")}
+    return (f"[{r['chunks']} chunks, {r['backend']} dense {r['dense']['kind']} {params}] generated in "
+            f"{r['generate_s']:.0f} s (dense index {r['dense_build_s']:.1f} s)\n"
             f"  ask p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms ({r['abstained']} abstained); with the "
             f"bounded corroboration p50 {r['p50_ms_bounded_corroboration']:.1f} ms, "
             f"p95 {r['p95_ms_bounded_corroboration']:.1f} ms; dense recall@10 {r['recall_at_10']:.3f}\n"
@@ -186,8 +218,7 @@ def describe(r: dict) -> str:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--_generate":
-        manifest = sd.write_index(Path(argv[1]), int(argv[2]), sd.WordSumEmbedder(sd.vocabulary()), dense=argv[3])
-        print(json.dumps(manifest["dense"]))
+        print(json.dumps(generate(Path(argv[1]), int(argv[2]), argv[3])))
         return 0
     if argv and argv[0] == "--_measure":
         print(json.dumps(measure(Path(argv[1]), int(argv[2]))))
@@ -196,13 +227,16 @@ def main(argv=None) -> int:
     parser.add_argument("--chunks", type=int, action="append", required=True)
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--dense", choices=("auto", "flat", "hnsw"), default="auto")
+    parser.add_argument("--backend", choices=("faiss", "qdrant"), action="append",
+                        help="dense backend(s), one run each on the same archive (default faiss)")
     parser.add_argument("--keep", default=None, help="parent directory for the temporary indexes")
     args = parser.parse_args(argv)
     print("synthetic archives, questions embedded by WordSumEmbedder; timings on 2 shared cores", flush=True)
     rows = []
     for n in args.chunks:
-        rows.append(run_size(n, args))
-        print(describe(rows[-1]), flush=True)
+        for backend in args.backend or ["faiss"]:
+            rows.append(run_size(n, args, backend))
+            print(describe(rows[-1]), flush=True)
     for r in rows:
         print(json.dumps(r))
     return 0

@@ -111,7 +111,10 @@ class Assistant:
         except IndexMissingError:
             if not build_if_missing:
                 raise
-            build_index(settings.corpus_dir, settings.index_dir, model or settings.model, progress=progress)
+            from .backends.qdrant import dense_choice
+
+            build_index(settings.corpus_dir, settings.index_dir, model or settings.model, progress=progress,
+                        dense=dense_choice(settings))
             index = Index.load(settings.index_dir)
         return cls(index, settings, model)
 

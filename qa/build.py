@@ -165,8 +165,7 @@ def _write_dense(directory: Path, vectors: np.ndarray, kind: str | None = "auto"
 
 def _same_dense(prev: _Previous, dense: str | None) -> bool:
     """The live generation already holds the dense index kind this build would choose."""
-    kind = backends.choose_kind(prev.manifest["counts"]["chunks"], dense)
-    return prev.manifest.get("dense", {}).get("kind", "flat") == kind
+    return backends.same_dense(prev.manifest.get("dense", {}), prev.manifest["counts"]["chunks"], dense)
 
 
 def _model_entry(embedder, sentence_vectors: str) -> dict:
@@ -220,6 +219,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
     with store.build_lock(index_dir):
         method = sentence_vectors or config.settings().sentence_vectors
         model = _model_entry(embedder, method)
+        dense = backends.resolve_dense(index_dir, dense)  # "auto" stays on Qdrant when the live index is
         prev = _Previous(index_dir, model, params, full)
         report.removed = len(set(prev.docs) - {d.doc_id for d in documents})
         if prev.docs and not report.removed and len(prev.docs) == len(documents) and all(
@@ -237,6 +237,7 @@ def build_from_documents(documents: list[Document], index_dir: Path, embedder: E
             described = _write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, progress, dense, live)
             manifest = _manifest(documents, chunks, sentences, embedder, params, model) | {"dense": described}
             store.commit_generation(index_dir, name, tmp, manifest)
+        backends.after_commit(index_dir)  # a Qdrant alias follows CURRENT; unused collections go
     report.chunks, report.generation = len(chunks), name
     report.seconds = time.perf_counter() - t0
     return report

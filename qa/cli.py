@@ -78,8 +78,11 @@ def cmd_build(args) -> int:
     from .build import build_index
 
     s = settings_from_args(args)
+    from .backends.qdrant import dense_choice
+
     model = s.model if ":" in s.model or s.model == "fake" else f"{s.encoder}:{s.model}"  # --encoder counts
-    report = build_index(s.corpus_dir, s.index_dir, model, full=args.full, sentence_vectors=s.sentence_vectors)
+    report = build_index(s.corpus_dir, s.index_dir, model, full=args.full, sentence_vectors=s.sentence_vectors,
+                         dense=dense_choice(s))
     print(report.summary())
     return 0
 

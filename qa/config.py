@@ -184,6 +184,20 @@ class Settings:
     # child process: a GCC 12 build of them crashes), on or off
     llm_amx: str = _setting("auto", "QA_LLM_AMX", "--llm-amx", "switch", "AMX kernels of a self-built llama.cpp",
                             choices=("auto", "on", "off"), commands=_LLM)
+    # Dense index backend of a build: faiss or qdrant (a server at qdrant_url, or qdrant-client's local
+    # mode in qdrant_path, default <index>/qdrant); unset: as the live index, else faiss. docs/qdrant.md
+    backend: str | None = _setting(None, "QA_BACKEND", "--backend", "choice", "dense index backend of a build",
+                                   choices=("faiss", "qdrant"), optional=True, commands=("build", "chat"))
+    qdrant_url: str | None = _setting(None, "QA_QDRANT_URL", "--qdrant-url", "text",
+                                      "Qdrant server URL (with --backend qdrant)", optional=True,
+                                      commands=("build", "chat"))
+    qdrant_path: str | None = _setting(None, "QA_QDRANT_PATH", "--qdrant-path", "text",
+                                       "folder for qdrant-client's local mode (default <index>/qdrant)",
+                                       optional=True, commands=("build", "chat"))
+    qdrant_collection: str = _setting("qa", "QA_QDRANT_COLLECTION", "--collection", "text",
+                                      "Qdrant collection alias", commands=("build", "chat"))
+    qdrant_timeout: float = _setting(10.0, "QA_QDRANT_TIMEOUT", "--qdrant-timeout", "float",
+                                     "seconds to wait for Qdrant", low=0.1, high=3600.0, commands=("build", "chat"))
     cache_dir: Path = _setting(lambda: Path.home() / ".cache" / "qa", "QA_CACHE", "--cache-dir", "path",
                                "cache folder (test model, evaluation indexes)", commands=QUERY)
     host: str = _setting("127.0.0.1", "QA_HOST", "--host", "text", "address the web chat listens on",

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import backends, store
 from .backends.rows import DocRows
-from .errors import IndexCorruptError
+from .errors import IndexCorruptError, QAError
 from .types import Chunk, Document
 
 TRIGRAM_CACHE = 4096  # chunks whose trigrams are kept: a long chat must not grow memory without bound
@@ -46,7 +46,7 @@ class Index:
         manifest = store.read_manifest(gen)
         try:
             return cls._read(gen, manifest)
-        except IndexCorruptError:
+        except QAError:  # already one line that says what to do (a damaged file, a Qdrant server down, ...)
             raise
         except Exception as exc:  # files that passed their hashes but still do not parse: one line, the fix
             raise IndexCorruptError(f"could not read index {gen} ({type(exc).__name__}: "

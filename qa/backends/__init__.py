@@ -6,6 +6,8 @@ Only the modules of this package import faiss or bm25s. A generation's manifest 
 index was built (`manifest["dense"] = {"backend", "kind", "params"}`) and `load_dense` reopens the same
 one; generations written before that key existed hold an exact FAISS index. Rows are chunk rows
 (0..n-1, in the order of chunks.jsonl); `allowed` is a sorted int64 array of rows or None for all.
+The Qdrant backend (qdrant.py, qdrant_conn.py: only they import qdrant_client; docs/qdrant.md) is chosen
+by passing a Qdrant location where a FAISS kind would go.
 This package does not fuse rankings, read metadata or decide anything about answers.
 """
 from __future__ import annotations
@@ -66,8 +68,11 @@ class LexicalBackend(Protocol):
     def stats(self) -> dict: ...
 
 
-def choose_kind(n_rows: int, kind: str | None = "auto") -> str:
-    """The dense index for `n_rows` chunks: `kind` when given, else exact below EXACT_MAX_ROWS."""
+def choose_kind(n_rows: int, kind: str | Mapping | None = "auto") -> str:
+    """The dense index for `n_rows` chunks: `kind` when given, else exact below EXACT_MAX_ROWS;
+    "qdrant" when `kind` is a Qdrant location (see qa.backends.qdrant.location)."""
+    if isinstance(kind, Mapping):  # a Qdrant location (qa.backends.qdrant.location)
+        return "qdrant"
     kind = kind or "auto"
     if kind not in DENSE_KINDS:
         from ..errors import QAError
@@ -78,11 +83,47 @@ def choose_kind(n_rows: int, kind: str | None = "auto") -> str:
     return "flat" if n_rows <= EXACT_MAX_ROWS else "hnsw"
 
 
-def build_dense(vectors: np.ndarray, kind: str | None = "auto", params: dict | None = None) -> DenseBackend:
-    """A dense index over `vectors` (rows 0..n-1): `kind` as choose_kind decides, parameters by size."""
-    from .faiss_dense import FaissDense
+def same_dense(info: dict, n_rows: int, dense: str | Mapping | None) -> bool:
+    """Whether a generation's dense entry `info` is what a build with `dense` would make (then an
+    unchanged corpus needs no new generation): the same FAISS kind, or the same Qdrant place."""
+    kind = choose_kind(n_rows, dense)
+    if kind != "qdrant" or info.get("backend") != "qdrant":
+        return info.get("kind", "flat") == kind
+    return all(info["params"].get(k) == dense.get(k) for k in ("url", "path", "alias"))
 
-    from .faiss_dense import hnsw_params
+
+def resolve_dense(index_dir: Path, dense: str | Mapping | None) -> str | Mapping:
+    """The dense choice of a build: "auto"/None follows the live generation when it is on Qdrant (so a
+    rebuild, a web upload or `build` without flags stays there) and is FAISS by size otherwise;
+    "faiss" is FAISS by size; "flat"/"hnsw" and a Qdrant location are taken as given."""
+    if dense == "faiss":
+        return "auto"
+    if dense not in (None, "auto"):
+        return dense
+    from .. import store
+    from ..errors import QAError
+
+    try:
+        gen = store.current_generation(Path(index_dir))
+        info = (store.read_manifest(gen, verify=False).get("dense") or {}) if gen else {}
+    except QAError:
+        return "auto"  # an unreadable live index gives nothing to follow
+    if info.get("backend") != "qdrant":
+        return "auto"
+    return {"backend": "qdrant"} | {k: info["params"].get(k) for k in ("url", "path", "alias", "timeout")}
+
+
+def build_dense(vectors: np.ndarray, kind: str | Mapping | None = "auto", params: dict | None = None
+                ) -> DenseBackend:
+    """A dense index over `vectors` (rows 0..n-1): `kind` as choose_kind decides, parameters by size;
+    a new Qdrant collection when `kind` is a Qdrant location."""
+    if isinstance(kind, Mapping):
+        from .qdrant import QdrantDense
+
+        dense = QdrantDense.create(kind, vectors.shape[1])
+        dense.add(vectors)
+        return dense
+    from .faiss_dense import FaissDense, hnsw_params
 
     kind = choose_kind(len(vectors), kind)
     params = {**hnsw_params(len(vectors)), **(params or {})} if kind == "hnsw" else params
@@ -113,6 +154,10 @@ def extend_dense(gen: Path, manifest: dict, vectors: np.ndarray, kind: str | Non
 def load_dense(gen: Path, manifest: dict) -> DenseBackend:
     """The dense index of a generation, as its manifest describes it."""
     info = manifest.get("dense") or {"backend": "faiss", "kind": "flat", "params": {}}
+    if info.get("backend") == "qdrant":
+        from .qdrant import QdrantDense
+
+        return QdrantDense.load(gen, manifest)
     if info.get("backend", "faiss") != "faiss":
         from ..errors import IndexMismatchError
 
@@ -120,6 +165,25 @@ def load_dense(gen: Path, manifest: dict) -> DenseBackend:
     from .faiss_dense import FaissDense
 
     return FaissDense.load(gen, info)
+
+
+def after_commit(index_dir: Path) -> None:
+    """Once a generation is committed: switch a Qdrant alias to the live collection and delete the
+    collections no kept generation names. Nothing to do (and nothing imported) for FAISS-only indexes."""
+    import json
+
+    dense = []
+    for manifest_path in sorted(Path(index_dir).glob("generations/[!.]*/manifest.json")):
+        text = manifest_path.read_text("utf-8")
+        if '"qdrant"' in text:  # a FAISS index's (large) manifests are not parsed
+            dense.append(json.loads(text).get("dense") or {})
+    if not any(d.get("backend") == "qdrant" for d in dense):
+        return
+    from .. import store
+    from .qdrant_conn import publish
+
+    live = store.read_manifest(store.current_generation(Path(index_dir)), verify=False).get("dense") or {}
+    publish(dense, live if live.get("backend") == "qdrant" else None)
 
 
 def build_lexical(texts: Iterable[str]) -> LexicalBackend:
