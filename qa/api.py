@@ -7,7 +7,6 @@ index was built with. The CLI and the web app are thin layers over this class; i
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from .answer import Extractor, extractive_answer
 from .build import BuildReport, build_index
 from .embedder import Embedder, load_embedder
 from .errors import IndexMissingError, InvalidQuestionError, LLMError
+from .questions import check_question  # noqa: F401  (public here too: qa.api.check_question)
 from .index import Index
 from .types import Answer, Document, Passage
 
@@ -27,25 +27,6 @@ if TYPE_CHECKING:  # the llm package is imported only when a local model is used
     from .llm.backends import LLMBackend
 
 MODES = ("extractive", "llm")
-
-
-# NUL and other control characters carry no meaning in a question (and can drive a terminal when echoed)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def check_question(question: str) -> str:
-    """The question with whitespace collapsed, control characters blanked and lone surrogates (which
-    the model's tokenizer refuses) replaced by U+FFFD; InvalidQuestionError if empty or too long."""
-    if not isinstance(question, str) or not question.strip():
-        raise InvalidQuestionError("the question is empty")
-    if len(question) > config.MAX_QUESTION_CHARS:
-        raise InvalidQuestionError(
-            f"the question is {len(question)} characters; the limit is {config.MAX_QUESTION_CHARS}")
-    question = question.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    question = " ".join(_CONTROL.sub(" ", question).split())
-    if not question:
-        raise InvalidQuestionError("the question is empty")
-    return question
 
 
 class Assistant:
@@ -139,7 +120,8 @@ class Assistant:
         return self._state[0]
 
     def _passages(self, index: Index, question: str, qvec: np.ndarray, k: int, filters: dict | None):
-        hits = retrieve.search(index, qvec, question, filters, self.fusion)
+        hits = retrieve.search(index, qvec, question, filters, self.fusion,
+                               dense_weight=self.settings.dense_weight)
         groups = retrieve.group(index, hits, k)
         passages = [retrieve.to_passage(index, i + 1, h, d) for i, (h, d) in enumerate(groups)]
         rows = [index.chunk_sentence_rows[h.row] for h, _ in groups]

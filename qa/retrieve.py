@@ -12,16 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import config
 from .index import Index
 from .types import Passage
 
 DEFAULT_FUSION = "weighted"  # beat RRF on every labelled set (Lee dev recall@1 92.9% vs 87.1%; docs/evaluation.md)
 RRF_K = 60  # the usual constant from Cormack et al.; flattens the head of each ranking
 POOL = 50  # candidates taken from each ranker before fusion
-# for fusion="weighted"; chosen on the Lee news dev split (real news, unseen by the rules): dense weight
-# 0 / 0.3 / 0.45 / 0.6 / 1 gave recall@1 90.0 / 92.9 / 91.4 / 91.4 / 84.3% and answer hit 88.6 / 88.6 /
-# 88.6 / 87.1 / 84.3%; news BM25 is strong (names, numbers), the dense side adds paraphrase
-DENSE_WEIGHT = 0.3
+# for fusion="weighted" (setting QA_DENSE_WEIGHT); chosen on the Lee news dev split (real news, unseen by the
+# rules): dense weight 0 / 0.3 / 0.45 / 0.6 / 1 gave recall@1 90.0 / 92.9 / 91.4 / 91.4 / 84.3% and answer hit
+# 88.6 / 88.6 / 88.6 / 87.1 / 84.3%; news BM25 is strong (names, numbers), the dense side adds paraphrase
+DENSE_WEIGHT = config.DENSE_WEIGHT
 DUP_COSINE = 0.9  # chunk vectors this close are the same passage told twice
 DUP_JACCARD = 0.5  # or this much word-trigram overlap (syndicated copy with small edits)
 DUP_MIN_COSINE = 0.5
@@ -49,15 +50,16 @@ def _lexical_ranking(index: Index, question: str, allowed: np.ndarray | None, po
     return index.bm25.top_k(question, pool, allowed)
 
 
-def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_FUSION) -> dict[int, float]:
-    """Fused score per chunk row from the two rankings."""
+def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_FUSION,
+         dense_weight: float = DENSE_WEIGHT) -> dict[int, float]:
+    """Fused score per chunk row from the two rankings (`dense_weight` for fusion="weighted")."""
     fused: dict[int, float] = {}
     if fusion == "rrf":
         for rows in (dense_rows, lex_rows):
             for rank, row in enumerate(rows):
                 fused[int(row)] = fused.get(int(row), 0.0) + 1.0 / (RRF_K + rank + 1)
         return fused
-    for rows, scores, weight in ((dense_rows, dense_scores, DENSE_WEIGHT), (lex_rows, lex_scores, 1 - DENSE_WEIGHT)):
+    for rows, scores, weight in ((dense_rows, dense_scores, dense_weight), (lex_rows, lex_scores, 1 - dense_weight)):
         if len(rows) == 0:
             continue
         lo, hi = float(np.min(scores)), float(np.max(scores))
@@ -68,14 +70,14 @@ def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_F
 
 
 def search(index: Index, qvec: np.ndarray, question: str, filters: dict | None = None,
-           fusion: str = DEFAULT_FUSION, pool: int = POOL) -> list[Hit]:
+           fusion: str = DEFAULT_FUSION, pool: int = POOL, dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
     """All fused candidates, best first (no grouping)."""
     allowed = allowed_rows(index, filters)
     if allowed is not None and not len(allowed):
         return []
     d_rows, d_scores = _dense_ranking(index, qvec, allowed, pool)
     l_rows, l_scores = _lexical_ranking(index, question, allowed, pool)
-    fused = fuse(d_rows, d_scores, l_rows, l_scores, fusion)
+    fused = fuse(d_rows, d_scores, l_rows, l_scores, fusion, dense_weight)
     rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
     # only the fused candidates (at most 2 * pool) are re-scored, never every row
     dense_all = index.chunk_vectors[rows] @ qvec if fused else []
