@@ -12,22 +12,10 @@ from qa.build import build_index
 from qa.index import Index
 
 from .conftest import copy_corpus
+from .test_backends import _clustered, _exact  # the same synthetic vectors and exact ranking
 
 BACKENDS = ["faiss-flat", "faiss-hnsw", "qdrant-memory", "qdrant-path"]
 EXACT = {"faiss-flat", "qdrant-memory", "qdrant-path"}  # Qdrant's local mode scans every vector
-
-
-def _clustered(n: int, dim: int = 32, clusters: int = 20, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(clusters, dim))
-    x = centres[rng.integers(0, clusters, n)] + 0.6 * rng.normal(size=(n, dim))
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
-
-
-def _exact(x: np.ndarray, q: np.ndarray, k: int, allowed=None) -> list[int]:
-    rows = np.arange(len(x)) if allowed is None else np.asarray(allowed)
-    sims = x[rows] @ q
-    return rows[np.lexsort((rows, -sims))][:k].tolist()
 
 
 def _dense_choice(name: str, tmp_path):
