@@ -19,18 +19,17 @@ everything never loads a model. It does not chunk, write or search.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 
 import numpy as np
 
 from . import pooling
+from .progress import Progress, Stage
 
 # standalone by default: late-pooled sentence vectors built as fast as the chunks alone but cost answer
 # quality (SQuAD subset: answer hit 76.5% -> 74.1%, right source 85.7% -> 81.9%, abstention precision
 # 77.3% -> 72.6%; news: one answerable question lost), see the encoder report
 SENTENCE_VECTORS = "standalone"  # or "late-pooled"
 EMBED_BATCH = 64
-Progress = Callable[[int, int, str], None]
 
 
 def text_key(text: str) -> str:
@@ -56,12 +55,6 @@ class LazyEncoder:
         return self._loaded
 
 
-def _bar(total: int, what: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"Embedding {what}", unit=what, disable=not total, leave=False)
-
-
 def _from_known(texts: list[str], known: dict, dim: int) -> tuple[np.ndarray, list[int]]:
     out = np.zeros((len(texts), dim), dtype=np.float32)
     todo = []
@@ -85,15 +78,12 @@ def encode_texts(texts: list[str], encoder: LazyEncoder, known: dict, dim: int, 
     # batches of similar length waste no compute on padding (one encode call per batch for progress
     # would otherwise defeat sentence-transformers' own length sorting: measured 2.7x slower)
     todo = sorted(copies, key=len)
-    bar = _bar(len(todo), what)
-    for lo in range(0, len(todo), EMBED_BATCH):
-        batch = todo[lo:lo + EMBED_BATCH]
-        for text, vec in zip(batch, encoder.get().encode(batch, batch_size=EMBED_BATCH), strict=True):
-            out[copies[text]] = vec
-        bar.update(len(batch))
-        if progress:
-            progress(lo + len(batch), len(todo), f"Embedding {what}")
-    bar.close()
+    with Stage(f"Embedding {what}", len(todo), progress, unit=what) as stage:
+        for lo in range(0, len(todo), EMBED_BATCH):
+            batch = todo[lo:lo + EMBED_BATCH]
+            for text, vec in zip(batch, encoder.get().encode(batch, batch_size=EMBED_BATCH), strict=True):
+                out[copies[text]] = vec
+            stage.advance(len(batch))
     return out, len(missing)
 
 
@@ -109,25 +99,28 @@ def late_pooled(chunks, sentences, doc_texts: dict, encoder: LazyEncoder, known:
                               if any(row_of[(c.doc_id, s, e)] in missing for s, e in c.sentences)}
     order = sorted(redo, key=lambda i: len(chunks[i].text))
     sums = np.zeros((len(sentences), dim), dtype=np.float32)
-    bar = _bar(len(order), "chunks")
-    for lo in range(0, len(order), EMBED_BATCH):
-        batch = [chunks[i] for i in order[lo:lo + EMBED_BATCH]]
-        spans = [[(s - c.start, e - c.start) for s, e in c.sentences] for c in batch]
-        text_vecs, span_vecs = encoder.get().encode_spans([c.text for c in batch], spans, batch_size=EMBED_BATCH)
-        chunk_vecs[order[lo:lo + EMBED_BATCH]] = text_vecs
-        for c, vecs in zip(batch, span_vecs, strict=True):
-            for (s, e), vec in zip(c.sentences, vecs, strict=True):
-                row = row_of[(c.doc_id, s, e)]
-                if row in missing:
-                    sums[row] += vec
-        bar.update(len(batch))
-        if progress:
-            progress(lo + len(batch), len(order), "Embedding chunks and their sentences")
-    bar.close()
+    with Stage("Embedding chunks and their sentences", len(order), progress, unit="chunks") as stage:
+        for lo in range(0, len(order), EMBED_BATCH):
+            rows = order[lo:lo + EMBED_BATCH]
+            chunk_vecs[rows] = _pool_batch([chunks[i] for i in rows], encoder, row_of, missing, sums)
+            stage.advance(len(rows))
     if missing:
         rows = sorted(missing)
         sent_vecs[rows] = pooling.normalize(sums[rows])
     return chunk_vecs, sent_vecs, len(chunk_todo) + len(missing)
+
+
+def _pool_batch(batch, encoder: LazyEncoder, row_of: dict, missing: set, sums: np.ndarray) -> np.ndarray:
+    """One encoder pass over `batch` chunks: their vectors, and each missing sentence's pooled vector
+    added into `sums` (a sentence in two overlapping chunks gets both)."""
+    spans = [[(s - c.start, e - c.start) for s, e in c.sentences] for c in batch]
+    text_vecs, span_vecs = encoder.get().encode_spans([c.text for c in batch], spans, batch_size=EMBED_BATCH)
+    for c, vecs in zip(batch, span_vecs, strict=True):
+        for (s, e), vec in zip(c.sentences, vecs, strict=True):
+            row = row_of[(c.doc_id, s, e)]
+            if row in missing:
+                sums[row] += vec
+    return text_vecs
 
 
 def sentence_mean(chunks, sentences, doc_texts: dict, encoder: LazyEncoder, known: dict, dim: int,
