@@ -180,21 +180,14 @@ def _load(path: Path, corpus_dir: Path, max_file_bytes: int,
             _check_file(path, None)
             skipped: list[Skipped] = []
             lines = records.iter_jsonl(path, rel, max_file_bytes, skipped, advance or (lambda n: None))
-            docs = records.to_docs(lines, rel, skipped, max_file_bytes, _make_doc)
-            if not docs and not skipped:
-                raise LoadError("no records")
-            return docs, skipped
+            return _records_file(lines, rel, skipped, max_file_bytes)
         text = _read_text(path, records.MAX_JSON_FILE_BYTES if suffix == ".json" else max_file_bytes)
     except FileNotFoundError:
         raise LoadError("vanished while the corpus was being read") from None
     except OSError as e:
         raise LoadError(f"unreadable: {e.strerror or e}") from None
     if suffix == ".json":
-        skipped = []
-        docs = records.to_docs(records.read_json(text), rel, skipped, max_file_bytes, _make_doc)
-        if not docs and not skipped:
-            raise LoadError("no records")
-        return docs, skipped
+        return _records_file(records.read_json(text), rel, [], max_file_bytes)
     meta: dict = {}
     body_start = 0
     if suffix in (".html", ".htm"):
@@ -202,6 +195,15 @@ def _load(path: Path, corpus_dir: Path, max_file_bytes: int,
     elif suffix in (".md", ".markdown"):
         meta, body_start = front_matter(text)
     return [_make_doc(text, meta, rel, rel, body_start)], []
+
+
+def _records_file(numbered, rel: str, skipped: list[Skipped],
+                  max_record_bytes: int) -> tuple[list[Document], list[Skipped]]:
+    """The documents of a .json/.jsonl file and its bad records; a file with no records is unusable."""
+    docs = records_to_docs(numbered, rel, skipped, max_record_bytes)
+    if not docs and not skipped:
+        raise LoadError("no records")
+    return docs, skipped
 
 
 def _make_doc(raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0) -> Document:
