@@ -2,6 +2,7 @@
 
 `from qa import Assistant` is the entry point; see qa.api.
 """
+
 from .api import Assistant
 from .errors import QAError
 from .types import Answer, Citation, Document, Passage

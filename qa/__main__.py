@@ -1,4 +1,5 @@
 """`python -m qa ...`: see qa.cli."""
+
 import sys
 
 from .cli import main

@@ -12,6 +12,7 @@ are (start, end) document offsets. A sentence longer than the embedder's limit i
 boundaries, so nothing is ever silently truncated by the encoder.
 It does not embed anything and knows nothing about the index.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,10 @@ _WORD = re.compile(r"\S+")
 _LINE_BREAK = re.compile(r"\n\s*")
 # Abbreviations that in news prose stand before a name (titles) or a number, or inside a clause, and
 # so almost never end a sentence: a boundary right after one is dropped. General lists, not fitted.
-_TITLES = frozenset("""mr mrs ms messrs mme dr prof sen rep gov gen lt col maj capt cmdr adm sgt cpl
-    rev fr hon pres supt insp det atty amb brig""".split())
+_TITLES = frozenset(
+    """mr mrs ms messrs mme dr prof sen rep gov gen lt col maj capt cmdr adm sgt cpl
+    rev fr hon pres supt insp det atty amb brig""".split()
+)
 _BEFORE_NUMBER = frozenset("no nos nr approx ca vol vols pp fig figs ch art sec para op est".split())
 _INSIDE = frozenset("vs v e.g i.e cf approx viz".split())
 _LIST_MARKER = re.compile(r"[-*\u2022\u2013\u2014]|\d{1,3}[.)]")
@@ -40,8 +43,10 @@ _INITIAL = re.compile(r"(?:.*-)?[A-Z]\.")  # "W." in George W. Bush, "N." in D-N
 _TOKEN_END = re.compile(r"[^\s\"'(\u201c\u2018\[]+\Z")  # the last token of a window, openers left off
 # Boundaries sentencex misses, all right after [.!?]: after a closed parenthesised sentence; before a
 # sentence that starts with a digit after an ordinary lower-case word; before a title and a name.
-_EXTRA = re.compile(r"[.!?](?:[\"'\u201d\u2019]?\)\s+(?=[\"'\u201c\u2018(]?[A-Z])"
-                    r"|\s+(?=\d|(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|Gen|Prof)\.\s+[A-Z]))")
+_EXTRA = re.compile(
+    r"[.!?](?:[\"'\u201d\u2019]?\)\s+(?=[\"'\u201c\u2018(]?[A-Z])"
+    r"|\s+(?=\d|(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|Gen|Prof)\.\s+[A-Z]))"
+)
 _WIDE_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _FALLBACK = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+")  # only if sentencex fails on a block
 _LOWER_WORD_END = re.compile(r"(?<![\w.])[a-z]{2,}\Z")
@@ -81,7 +86,7 @@ def _line_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _keeps_together(block: str, b: int) -> bool:
     """True when the boundary at `b` (a sentence start in `block`) follows an abbreviation."""
-    head = block[max(0, b - 40):b].rstrip()  # abbreviations are short: a window is enough
+    head = block[max(0, b - 40) : b].rstrip()  # abbreviations are short: a window is enough
     m = _TOKEN_END.search(head)
     token, after = (m.group() if m else ""), block[b]
     if not token.endswith("."):
@@ -100,7 +105,7 @@ def _extra_starts(block: str):
         if block[m.start() + 1] == ")" or block[m.start() + 2] == ")":
             yield m.end()
         elif block[m.end()].isupper():  # a title: only after an ordinary word ending in lower case
-            if block[m.start() - 1:m.start()].islower():
+            if block[m.start() - 1 : m.start()].islower():
                 yield m.end()
         elif _LOWER_WORD_END.search(block, max(0, m.start() - 30), m.start()):  # a digit
             yield m.end()
@@ -129,7 +134,7 @@ def _block_starts(block: str) -> list[int]:
             b += 1
         # a boundary not preceded by whitespace is inside a token (e.g. "D-N.|M."), never a sentence's
         if starts[-1] < b < len(block) and block[b - 1].isspace():
-            if b - starts[-1] < 8 and _LIST_MARKER.fullmatch(block[starts[-1]:b].strip()):
+            if b - starts[-1] < 8 and _LIST_MARKER.fullmatch(block[starts[-1] : b].strip()):
                 continue  # "1." opening a numbered item is not a sentence of its own
             if not _keeps_together(block, b):
                 starts.append(b)
@@ -150,15 +155,16 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _fits_prefix(text: str, words: list[tuple[int, int]], i: int, count: Callable[[str], int],
-                 limit: int) -> int:
+def _fits_prefix(text: str, words: list[tuple[int, int]], i: int, count: Callable[[str], int], limit: int) -> int:
     """Largest j > i with words[i:j] within `limit` tokens (j = i + 1 even if one word is over).
 
     Galloping then bisecting keeps the exact counts to O(log n) per piece instead of one per word.
     Every piece it returns was counted and fits (or is one word); that it is the longest such piece
     assumes, as holds for subword tokenizers, that adding a word never lowers the count."""
+
     def fits(j: int) -> bool:
-        return count(text[words[i][0]:words[j - 1][1]]) <= limit
+        return count(text[words[i][0] : words[j - 1][1]]) <= limit
+
     lo, step = i + 1, 1  # lo always fits (or is the single-word minimum)
     hi = len(words) + 1  # first j known not to fit
     while lo + step < hi:
@@ -188,8 +194,12 @@ def chunk_id_for(doc_id: str, start: int, end: int, text: str) -> str:
     return digest
 
 
-def chunk_document(doc: Document, count_tokens: Callable[[str], int],
-                   max_tokens: int = DEFAULT_MAX_TOKENS, overlap: int = DEFAULT_OVERLAP) -> list[Chunk]:
+def chunk_document(
+    doc: Document,
+    count_tokens: Callable[[str], int],
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    overlap: int = DEFAULT_OVERLAP,
+) -> list[Chunk]:
     """Pack a document's sentences into overlapping chunks of at most `max_tokens` tokens."""
     text = doc.text
     sentences: list[tuple[int, int]] = []
@@ -202,7 +212,7 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int],
             continue
         for piece in _cut_long(text, (s, e), count_tokens, max_tokens):
             sentences.append(piece)
-            sizes.append(count_tokens(text[piece[0]:piece[1]]))
+            sizes.append(count_tokens(text[piece[0] : piece[1]]))
     chunks: list[Chunk] = []
     i = 0
     while i < len(sentences):
@@ -211,8 +221,16 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int],
             total += sizes[j]
             j += 1
         start, end = sentences[i][0], sentences[j - 1][1]
-        chunks.append(Chunk(chunk_id_for(doc.doc_id, start, end, text[start:end]), doc.doc_id,
-                            start, end, text[start:end], tuple(sentences[i:j])))
+        chunks.append(
+            Chunk(
+                chunk_id_for(doc.doc_id, start, end, text[start:end]),
+                doc.doc_id,
+                start,
+                end,
+                text[start:end],
+                tuple(sentences[i:j]),
+            )
+        )
         if j >= len(sentences):
             break
         i = max(j - overlap, i + 1)  # always make progress, even when one sentence fills a chunk

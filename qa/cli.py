@@ -2,6 +2,7 @@
 
 Every QAError becomes one line on stderr and a non-zero exit; nothing here retrieves or answers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,16 +29,23 @@ def add_setting_flags(p: argparse.ArgumentParser, command: str) -> None:
         env = f"; env {opt.env}" if opt.env else ""
         if opt.kind == "switch":  # --x means on, --no-x off; auto (the default) comes from the environment
             both = g.add_mutually_exclusive_group()
-            both.add_argument(opt.flag, dest=name, action="store_const", const="on", default=None,
-                              help=f"{opt.help}: on{env}=auto|on|off")
-            both.add_argument("--no-" + opt.flag[2:], dest=name, action="store_const", const="off",
-                              help=f"{opt.help}: off")
+            both.add_argument(
+                opt.flag,
+                dest=name,
+                action="store_const",
+                const="on",
+                default=None,
+                help=f"{opt.help}: on{env}=auto|on|off",
+            )
+            both.add_argument(
+                "--no-" + opt.flag[2:], dest=name, action="store_const", const="off", help=f"{opt.help}: off"
+            )
         elif opt.kind == "bool":
-            g.add_argument(opt.flag, dest=name, action="store_const", const="1", default=None,
-                           help=opt.help + env)
+            g.add_argument(opt.flag, dest=name, action="store_const", const="1", default=None, help=opt.help + env)
         else:  # parsed by qa.config, so a wrong value is one line naming the flag and the allowed values
-            g.add_argument(opt.flag, dest=name, default=None, metavar=opt.kind.upper(),
-                           help=f"{opt.help} ({opt.allowed()}{env})")
+            g.add_argument(
+                opt.flag, dest=name, default=None, metavar=opt.kind.upper(), help=f"{opt.help} ({opt.allowed()}{env})"
+            )
 
 
 def settings_from_args(args) -> config.Settings:
@@ -52,8 +60,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    root = _Parser(prog="python -m qa", description="Questions over your news articles, "
-                                   "answered with verbatim citations.")
+    root = _Parser(
+        prog="python -m qa", description="Questions over your news articles, answered with verbatim citations."
+    )
     # no abbreviations: `--auth user:pw` must not be taken as `--auth-file`, nor any prefix as a setting
     sub = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
     b = sub.add_parser("build", help="build or incrementally update the index")
@@ -67,8 +76,9 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser("check", help="verify the whole index: files, hashes, counts, vectors, FAISS, BM25")
     from .evaluate import add_arguments  # the eval flags live beside the code that reads them
 
-    e = add_arguments(sub.add_parser("eval", help="evaluate on labelled questions (JSONL or SQuAD 2.0 JSON)"),
-                      settings_flags=False)
+    e = add_arguments(
+        sub.add_parser("eval", help="evaluate on labelled questions (JSONL or SQuAD 2.0 JSON)"), settings_flags=False
+    )
     for command, p in (("build", b), ("ask", a), ("chat", c), ("check", k), ("eval", e)):
         add_setting_flags(p, command)
     return root
@@ -81,8 +91,9 @@ def cmd_build(args) -> int:
     from .backends.qdrant import dense_choice
 
     model = s.model if ":" in s.model or s.model == "fake" else f"{s.encoder}:{s.model}"  # --encoder counts
-    report = build_index(s.corpus_dir, s.index_dir, model, full=args.full, sentence_vectors=s.sentence_vectors,
-                         dense=dense_choice(s))
+    report = build_index(
+        s.corpus_dir, s.index_dir, model, full=args.full, sentence_vectors=s.sentence_vectors, dense=dense_choice(s)
+    )
     print(report.summary())
     return 0
 
@@ -184,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug, not the user's doing: one line unless asked for the traceback
         if args.debug or config.debug_enabled():
             raise
-        print(f"internal error: {type(exc).__name__}: {_one_line(exc)}; set QA_DEBUG=1 for the traceback",
-              file=sys.stderr)
+        print(
+            f"internal error: {type(exc).__name__}: {_one_line(exc)}; set QA_DEBUG=1 for the traceback", file=sys.stderr
+        )
         return 70

@@ -6,6 +6,7 @@ the environment, a flag or Python is one `SettingsError` line naming the variabl
 accepts. Process-wide environment defaults (Hugging Face offline, OpenMP waits, ...) are set only by
 an explicit `apply_environment()` call at start-up. Nothing here loads models or touches the network.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,16 +26,18 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 ENVIRONMENT_DEFAULTS = {
     # offline, always: no model may be fetched from a hub at run time
-    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
     # the model loads from disk in a blink; its "Loading weights" bar would only clutter every command
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
     # llama.cpp (optional LLM) shares torch's OpenMP runtime; spinning waiters made 2-thread decoding fall
     # to 1-2 tok/s on a busy machine against 26 tok/s with passive waits (benchmarks/llm_speed.py)
     "OMP_WAIT_POLICY": "PASSIVE",
 }
 _SWITCH_WORDS = {"1": "on", "true": "on", "yes": "on", "0": "off", "false": "off", "no": "off"}
-_BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
-               "off": False}
+_BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 ALL_COMMANDS = ("build", "ask", "chat", "eval", "check")
 QUERY = ("ask", "chat", "eval")
 
@@ -115,8 +118,11 @@ def _number(option: Option, text, bad):
         raise bad() from None
     if option.kind == "int" and isinstance(text, float) and text != value:
         raise bad()
-    if math.isnan(value) or (option.low is not None and value < option.low) or (
-            option.high is not None and value > option.high):
+    if (
+        math.isnan(value)
+        or (option.low is not None and value < option.low)
+        or (option.high is not None and value > option.high)
+    ):
         raise bad()
     return value
 
@@ -140,85 +146,211 @@ _LLM = ("ask", "chat")
 
 @dataclass
 class Settings:
-    corpus_dir: Path = _setting(lambda: REPO_ROOT / "corpus", "QA_CORPUS", "--corpus", "path",
-                                "folder of articles", commands=("build", "chat"))
-    index_dir: Path = _setting(lambda: REPO_ROOT / "embeddings", "QA_INDEX", "--index", "path",
-                               "index directory")
-    model: str = _setting(DEFAULT_MODEL, "QA_MODEL", "--model", "text",
-                          "embedding model: installed package name, local directory or fake[:DIM]",
-                          commands=("build", "ask", "chat", "eval"))
+    corpus_dir: Path = _setting(
+        lambda: REPO_ROOT / "corpus", "QA_CORPUS", "--corpus", "path", "folder of articles", commands=("build", "chat")
+    )
+    index_dir: Path = _setting(lambda: REPO_ROOT / "embeddings", "QA_INDEX", "--index", "path", "index directory")
+    model: str = _setting(
+        DEFAULT_MODEL,
+        "QA_MODEL",
+        "--model",
+        "text",
+        "embedding model: installed package name, local directory or fake[:DIM]",
+        commands=("build", "ask", "chat", "eval"),
+    )
     # the encoder helper's field (qa.embedder chooses the runtime from it)
-    encoder: str = _setting("onnx-int8", "QA_ENCODER", "--encoder", "choice", "embedding runtime",
-                            choices=("onnx-int8", "onnx", "torch"), commands=("build", "ask", "chat", "eval"))
+    encoder: str = _setting(
+        "onnx-int8",
+        "QA_ENCODER",
+        "--encoder",
+        "choice",
+        "embedding runtime",
+        choices=("onnx-int8", "onnx", "torch"),
+        commands=("build", "ask", "chat", "eval"),
+    )
     # chunk vectors always encoded; sentence vectors: encoded on their own (best answers), pooled from the
     # chunk pass, or chunk vectors as the mean of the sentences' (about 2x faster builds; see docs/benchmarks.md)
-    sentence_vectors: str = _setting("standalone", "QA_SENTENCE_VECTORS", "--sentence-vectors", "choice",
-                                     "how sentence and chunk vectors are made at build time",
-                                     choices=("standalone", "late-pooled", "sentence-mean"),
-                                     commands=("build", "chat"))
-    fusion: str = _setting("weighted", "QA_FUSION", "--fusion", "choice",
-                           "how BM25 and dense ranks are mixed (weighted beat rrf, README)",
-                           choices=("weighted", "rrf"), commands=QUERY)
+    sentence_vectors: str = _setting(
+        "standalone",
+        "QA_SENTENCE_VECTORS",
+        "--sentence-vectors",
+        "choice",
+        "how sentence and chunk vectors are made at build time",
+        choices=("standalone", "late-pooled", "sentence-mean"),
+        commands=("build", "chat"),
+    )
+    fusion: str = _setting(
+        "weighted",
+        "QA_FUSION",
+        "--fusion",
+        "choice",
+        "how BM25 and dense ranks are mixed (weighted beat rrf, README)",
+        choices=("weighted", "rrf"),
+        commands=QUERY,
+    )
     # for fusion "weighted": the dense share of the mix, chosen on the Lee news dev split (qa.retrieve)
-    dense_weight: float = _setting(DENSE_WEIGHT, "QA_DENSE_WEIGHT", "--dense-weight", "float",
-                                   "dense share of the weighted fusion (the rest is BM25)",
-                                   low=0.0, high=1.0, commands=QUERY)
+    dense_weight: float = _setting(
+        DENSE_WEIGHT,
+        "QA_DENSE_WEIGHT",
+        "--dense-weight",
+        "float",
+        "dense share of the weighted fusion (the rest is BM25)",
+        low=0.0,
+        high=1.0,
+        commands=QUERY,
+    )
     # chosen on the Lee dev split (docs/evaluation.md "Abstention"); -inf never abstains
-    abstain_below: float = _setting(ABSTAIN_BELOW, "QA_ABSTAIN_BELOW", "--abstain-below", "float",
-                                    "answer confidence below which the assistant abstains",
-                                    low=-math.inf, high=2.0, commands=QUERY)
+    abstain_below: float = _setting(
+        ABSTAIN_BELOW,
+        "QA_ABSTAIN_BELOW",
+        "--abstain-below",
+        "float",
+        "answer confidence below which the assistant abstains",
+        low=-math.inf,
+        high=2.0,
+        commands=QUERY,
+    )
     # Optional local LLM: a GGUF path (in-process) or an OpenAI-compatible URL + model name.
-    llm_model: str | None = _setting(None, "QA_LLM_MODEL", "--llm-model", "text",
-                                     "a .gguf file (in-process) or gemma3-270m", optional=True, commands=_LLM)
-    llm_url: str | None = _setting(None, "QA_LLM_URL", "--llm-url", "text",
-                                   "OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1",
-                                   optional=True, commands=_LLM)
-    llm_name: str | None = _setting(None, "QA_LLM_NAME", "--llm-name", "text", "model name at that endpoint",
-                                    optional=True, commands=_LLM)
-    llm_threads: int = _setting(2, "QA_LLM_THREADS", "--llm-threads", "int", "CPU threads for a .gguf model",
-                                low=1, high=256, commands=_LLM)
-    llm_ctx: int = _setting(4096, "QA_LLM_CTX", "--llm-ctx", "int", "context size in tokens",
-                            low=512, high=1048576, commands=_LLM)
-    llm_max_tokens: int = _setting(256, "QA_LLM_MAX_TOKENS", "--llm-max-tokens", "int",
-                                   "longest answer in tokens", low=1, high=65536, commands=_LLM)
-    llm_timeout: float = _setting(60.0, "QA_LLM_TIMEOUT", "--llm-timeout", "float",
-                                  "seconds before giving up on the model", low=0.001, high=86400, commands=_LLM)
-    llm_prompt: str = _setting("auto", "QA_LLM_PROMPT", "--llm-prompt", "choice", "prompt template",
-                               choices=("auto", "chat", "completion"), commands=_LLM)
+    llm_model: str | None = _setting(
+        None,
+        "QA_LLM_MODEL",
+        "--llm-model",
+        "text",
+        "a .gguf file (in-process) or gemma3-270m",
+        optional=True,
+        commands=_LLM,
+    )
+    llm_url: str | None = _setting(
+        None,
+        "QA_LLM_URL",
+        "--llm-url",
+        "text",
+        "OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1",
+        optional=True,
+        commands=_LLM,
+    )
+    llm_name: str | None = _setting(
+        None, "QA_LLM_NAME", "--llm-name", "text", "model name at that endpoint", optional=True, commands=_LLM
+    )
+    llm_threads: int = _setting(
+        2, "QA_LLM_THREADS", "--llm-threads", "int", "CPU threads for a .gguf model", low=1, high=256, commands=_LLM
+    )
+    llm_ctx: int = _setting(
+        4096, "QA_LLM_CTX", "--llm-ctx", "int", "context size in tokens", low=512, high=1048576, commands=_LLM
+    )
+    llm_max_tokens: int = _setting(
+        256,
+        "QA_LLM_MAX_TOKENS",
+        "--llm-max-tokens",
+        "int",
+        "longest answer in tokens",
+        low=1,
+        high=65536,
+        commands=_LLM,
+    )
+    llm_timeout: float = _setting(
+        60.0,
+        "QA_LLM_TIMEOUT",
+        "--llm-timeout",
+        "float",
+        "seconds before giving up on the model",
+        low=0.001,
+        high=86400,
+        commands=_LLM,
+    )
+    llm_prompt: str = _setting(
+        "auto",
+        "QA_LLM_PROMPT",
+        "--llm-prompt",
+        "choice",
+        "prompt template",
+        choices=("auto", "chat", "completion"),
+        commands=_LLM,
+    )
     # AMX matrix kernels of a self-built llama.cpp (README "Speed"): auto (after a one-time check in a
     # child process: a GCC 12 build of them crashes), on or off
-    llm_amx: str = _setting("auto", "QA_LLM_AMX", "--llm-amx", "switch", "AMX kernels of a self-built llama.cpp",
-                            choices=("auto", "on", "off"), commands=_LLM)
+    llm_amx: str = _setting(
+        "auto",
+        "QA_LLM_AMX",
+        "--llm-amx",
+        "switch",
+        "AMX kernels of a self-built llama.cpp",
+        choices=("auto", "on", "off"),
+        commands=_LLM,
+    )
     # Dense index backend of a build: faiss or qdrant (a server at qdrant_url, or qdrant-client's local
     # mode in qdrant_path, default <index>/qdrant); unset: as the live index, else faiss. docs/qdrant.md
-    backend: str | None = _setting(None, "QA_BACKEND", "--backend", "choice", "dense index backend of a build",
-                                   choices=("faiss", "qdrant"), optional=True, commands=("build", "chat"))
-    qdrant_url: str | None = _setting(None, "QA_QDRANT_URL", "--qdrant-url", "text",
-                                      "Qdrant server URL (with --backend qdrant)", optional=True,
-                                      commands=("build", "chat"))
-    qdrant_path: str | None = _setting(None, "QA_QDRANT_PATH", "--qdrant-path", "text",
-                                       "folder for qdrant-client's local mode (default <index>/qdrant)",
-                                       optional=True, commands=("build", "chat"))
-    qdrant_collection: str = _setting("qa", "QA_QDRANT_COLLECTION", "--collection", "text",
-                                      "Qdrant collection alias", commands=("build", "chat"))
-    qdrant_timeout: float = _setting(10.0, "QA_QDRANT_TIMEOUT", "--qdrant-timeout", "float",
-                                     "seconds to wait for Qdrant", low=0.1, high=3600.0, commands=("build", "chat"))
-    cache_dir: Path = _setting(lambda: Path.home() / ".cache" / "qa", "QA_CACHE", "--cache-dir", "path",
-                               "cache folder (test model, evaluation indexes)", commands=QUERY)
-    host: str = _setting("127.0.0.1", "QA_HOST", "--host", "text", "address the web chat listens on",
-                         commands=("chat",))
-    port: int = _setting(7860, "QA_PORT", "--port", "int", "web chat port", low=1, high=65535,
-                         commands=("chat",))
+    backend: str | None = _setting(
+        None,
+        "QA_BACKEND",
+        "--backend",
+        "choice",
+        "dense index backend of a build",
+        choices=("faiss", "qdrant"),
+        optional=True,
+        commands=("build", "chat"),
+    )
+    qdrant_url: str | None = _setting(
+        None,
+        "QA_QDRANT_URL",
+        "--qdrant-url",
+        "text",
+        "Qdrant server URL (with --backend qdrant)",
+        optional=True,
+        commands=("build", "chat"),
+    )
+    qdrant_path: str | None = _setting(
+        None,
+        "QA_QDRANT_PATH",
+        "--qdrant-path",
+        "text",
+        "folder for qdrant-client's local mode (default <index>/qdrant)",
+        optional=True,
+        commands=("build", "chat"),
+    )
+    qdrant_collection: str = _setting(
+        "qa", "QA_QDRANT_COLLECTION", "--collection", "text", "Qdrant collection alias", commands=("build", "chat")
+    )
+    qdrant_timeout: float = _setting(
+        10.0,
+        "QA_QDRANT_TIMEOUT",
+        "--qdrant-timeout",
+        "float",
+        "seconds to wait for Qdrant",
+        low=0.1,
+        high=3600.0,
+        commands=("build", "chat"),
+    )
+    cache_dir: Path = _setting(
+        lambda: Path.home() / ".cache" / "qa",
+        "QA_CACHE",
+        "--cache-dir",
+        "path",
+        "cache folder (test model, evaluation indexes)",
+        commands=QUERY,
+    )
+    host: str = _setting(
+        "127.0.0.1", "QA_HOST", "--host", "text", "address the web chat listens on", commands=("chat",)
+    )
+    port: int = _setting(7860, "QA_PORT", "--port", "int", "web chat port", low=1, high=65535, commands=("chat",))
     # Web login. The credentials themselves are never a flag (a command line is visible to every user
     # of the machine in `ps`): a file of user:password lines, or QA_AUTH in the environment.
-    auth_file: Path | None = _setting(None, "QA_AUTH_FILE", "--auth-file", "path",
-                                      "file of user:password lines for the web chat login", optional=True,
-                                      commands=("chat",))
-    auth: str | None = _setting(None, "QA_AUTH", None, "text", "user:password for the web chat login",
-                                optional=True, commands=(), secret=True)
+    auth_file: Path | None = _setting(
+        None,
+        "QA_AUTH_FILE",
+        "--auth-file",
+        "path",
+        "file of user:password lines for the web chat login",
+        optional=True,
+        commands=("chat",),
+    )
+    auth: str | None = _setting(
+        None, "QA_AUTH", None, "text", "user:password for the web chat login", optional=True, commands=(), secret=True
+    )
     # opening the chat to the network without a login must be said on the command line each time
-    no_auth: bool = _setting(False, None, "--no-auth", "bool", "serve a non-loopback host without a login",
-                             commands=("chat",))
+    no_auth: bool = _setting(
+        False, None, "--no-auth", "bool", "serve a non-loopback host without a login", commands=("chat",)
+    )
     debug: bool = _setting(False, "QA_DEBUG", "--debug", "bool", "show the traceback of internal errors")
 
     def __post_init__(self):

@@ -5,6 +5,7 @@ when its NUL bytes sit exactly where mostly-ASCII text saved as UTF-16 puts them
 else mean "binary". Legacy code pages (Latin-1, Windows-1252, ...) are refused, never guessed: a wrong
 guess would index mojibake and quote it as the article's words. It reads no files (qa.loader does).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -13,8 +14,12 @@ from qa.metadata import LoadError
 
 PROBE = 8192  # bytes looked at to recognise BOM-less UTF-16
 # UTF-32 first: its little-endian BOM starts with UTF-16's
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def decode(data: bytes) -> str:
@@ -24,7 +29,7 @@ def decode(data: bytes) -> str:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(codec)
+                return data[len(bom) :].decode(codec)
             except UnicodeDecodeError:
                 raise LoadError(f"not valid {codec.upper()}") from None
     utf16 = _bomless_utf16(data[:PROBE])

@@ -9,6 +9,7 @@ variant) so an index can refuse vectors made by another model, an `encoder` nami
 `encode_spans` (a text's vector plus late-pooled vectors of character spans inside it, qa.pooling).
 To know a model without loading it, use qa.model_info.model_info. It does not chunk, index or cache.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -82,8 +83,10 @@ class FakeEmbedder:
 
     def encode_spans(self, texts, spans_per_text, batch_size=64):
         # a bag of words has no context: a span's pooled vector is the span's own vector
-        spans = [np.zeros((0, self.dim), np.float32) if not sp else self.encode([t[s:e] for s, e in sp])
-                 for t, sp in zip(texts, spans_per_text, strict=True)]
+        spans = [
+            np.zeros((0, self.dim), np.float32) if not sp else self.encode([t[s:e] for s, e in sp])
+            for t, sp in zip(texts, spans_per_text, strict=True)
+        ]
         return self.encode(list(texts)), spans
 
     def count_tokens(self, text: str) -> int:
@@ -120,8 +123,13 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, batch_size, show_progress)
 
     def _encode(self, texts, batch_size, show_progress):
-        vecs = self.model.encode(list(texts), batch_size=batch_size, show_progress_bar=show_progress,
-                                 normalize_embeddings=True, convert_to_numpy=True)
+        vecs = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            show_progress_bar=show_progress,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        )
         return np.asarray(vecs, dtype=np.float32)
 
     def encode_spans(self, texts, spans_per_text, batch_size=64):
@@ -133,10 +141,16 @@ class SentenceTransformerEmbedder:
         span_vecs: list[list] = [[] for _ in texts]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for lo in range(0, len(order), batch_size):
-            idx = order[lo:lo + batch_size]
-            feats = self._tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                    max_length=self.max_tokens + 2, return_offsets_mapping=True,
-                                    return_special_tokens_mask=True, return_tensors="pt")
+            idx = order[lo : lo + batch_size]
+            feats = self._tokenizer(
+                [texts[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=self.max_tokens + 2,
+                return_offsets_mapping=True,
+                return_special_tokens_mask=True,
+                return_tensors="pt",
+            )
             offsets, special = feats.pop("offset_mapping").numpy(), feats.pop("special_tokens_mask").numpy()
             with torch.no_grad():
                 hidden = self.model[0].auto_model(**feats).last_hidden_state.numpy()
@@ -144,8 +158,9 @@ class SentenceTransformerEmbedder:
             for row, i in enumerate(idx):
                 n = int(mask[row].sum())
                 text_vecs[i] = pooling.text_vector(hidden[row, :n])
-                span_vecs[i] = pooling.span_vectors(hidden[row, :n], offsets[row, :n], special[row, :n],
-                                                    spans_per_text[i])
+                span_vecs[i] = pooling.span_vectors(
+                    hidden[row, :n], offsets[row, :n], special[row, :n], spans_per_text[i]
+                )
         return text_vecs, pooling.fill_missing(span_vecs, texts, spans_per_text, self.encode, self.dim)
 
     def count_tokens(self, text: str) -> int:

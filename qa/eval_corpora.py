@@ -17,6 +17,7 @@ haystack), cached under `<cache_dir>/eval/` keyed by model fingerprint and corpu
 What it does not do: install gensim, keep the article texts anywhere in the repository, or build
 an index (qa.eval_data does). Every failure is a one-line QAError.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,8 +55,19 @@ def find_gensim_wheel(cache_dir: Path | None = None, download: bool = True) -> P
     if not download:
         raise EvalCorpusError(f"no {GENSIM_PIN} wheel in {folder}")
     folder.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-           GENSIM_PIN, "-d", str(folder), "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        GENSIM_PIN,
+        "-d",
+        str(folder),
+        "--quiet",
+    ]
     try:
         done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -156,7 +168,7 @@ def split_by_article(rows: list[dict]) -> tuple[list[dict], list[dict]]:
         halves[side].extend(group)
         for row in group:
             counts[side][_stratum(row)] = counts[side].get(_stratum(row), 0) + 1
-    by_id = (lambda r: str(r["id"]))
+    by_id = lambda r: str(r["id"])
     return sorted(halves[0], key=by_id), sorted(halves[1], key=by_id)
 
 
@@ -168,6 +180,7 @@ def _article_groups(rows: list[dict]) -> dict[str, list[dict]]:
         while parent.setdefault(a, a) != a:
             a = parent[a]
         return a
+
     for row in rows:
         arts = [str(row["about"]), *map(str, row.get("sources") or ())]
         for other in arts[1:]:

@@ -13,6 +13,7 @@ Also the metric functions `qa eval` scores with (pure: SQuAD EM/F1, answer-in-te
 reciprocal rank, precision/recall/F1, percentiles). It does not run questions (see qa.evaluate)
 and never edits the default index.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -88,8 +89,15 @@ def parse_jsonl(text: str, name: str = "<questions>") -> list[LabelledQuestion]:
             row = json.loads(line)
             answers = tuple(str(a) for a in row.get("answers") or ())
             unanswerable = bool(row.get("unanswerable")) or not answers
-            questions.append(LabelledQuestion(str(row.get("id", lineno)), str(row["question"]), answers,
-                                              tuple(str(s) for s in row.get("sources") or ()), unanswerable))
+            questions.append(
+                LabelledQuestion(
+                    str(row.get("id", lineno)),
+                    str(row["question"]),
+                    answers,
+                    tuple(str(s) for s in row.get("sources") or ()),
+                    unanswerable,
+                )
+            )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise QAError(f"{name} line {lineno}: not a labelled question ({exc})") from exc
     if not questions:
@@ -105,15 +113,29 @@ def parse_squad(data: dict) -> tuple[list[LabelledQuestion], list[Document]]:
         for p_no, para in enumerate(article.get("paragraphs", ())):
             doc_id = f"{title}#p{p_no}"
             context = para["context"]
-            documents.append(Document(
-                doc_id=doc_id, title=title.replace("_", " "), date=None, source=f"squad:{doc_id}",
-                text=context, content_hash=hashlib.sha256(context.encode()).hexdigest(), path=doc_id))
+            documents.append(
+                Document(
+                    doc_id=doc_id,
+                    title=title.replace("_", " "),
+                    date=None,
+                    source=f"squad:{doc_id}",
+                    text=context,
+                    content_hash=hashlib.sha256(context.encode()).hexdigest(),
+                    path=doc_id,
+                )
+            )
             for qa in para.get("qas", ()):
                 answers = tuple(dict.fromkeys(a["text"] for a in qa.get("answers") or ()))
                 impossible = bool(qa.get("is_impossible")) or not answers
-                questions.append(LabelledQuestion(
-                    str(qa["id"]), qa["question"], () if impossible else answers,
-                    () if impossible else (doc_id,), impossible))
+                questions.append(
+                    LabelledQuestion(
+                        str(qa["id"]),
+                        qa["question"],
+                        () if impossible else answers,
+                        () if impossible else (doc_id,),
+                        impossible,
+                    )
+                )
     return questions, documents
 
 

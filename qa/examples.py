@@ -11,13 +11,14 @@ for a given corpus and holds only plain text (no markup characters).
 It does not check that the questions are answerable, nor does it read more than the first few
 thousand characters of the first few hundred documents (it runs when the web page is built).
 """
+
 from __future__ import annotations
 
 import re
 from collections import Counter
 
-from qa.types import Document
 from qa.entities import country_code
+from qa.types import Document
 from qa.words import is_topic_word, raw_tokens
 
 MAX_DOCS = 300
@@ -27,18 +28,121 @@ _REPORT = r"(?:said|says|told|stated|added|noted|warned|announced|urged|asked|ex
 _SPEAKER_BEFORE = re.compile(rf"({_NAME})\s*,?\s+{_REPORT}\b")
 _SPEAKER_AFTER = re.compile(rf"\b{_REPORT}\s+({_NAME})")
 _PLACE = re.compile(rf"\b(?:in|to|at|from|visit to|capital of)\s+({_NAME})")
-_TITLES = {"president", "minister", "secretary", "general", "prime", "chancellor", "leader", "spokesman",
-           "spokeswoman", "mr", "mrs", "ms", "dr", "sir", "chief", "head", "mayor", "governor", "senator",
-           "defense", "defence", "foreign", "national", "deputy",
-           "councillor", "councilor", "rector", "professor", "judge", "ambassador", "commissioner", "director",
-           "ceo", "chairman", "chairwoman", "spokesperson", "coach", "captain", "manager", "king", "queen",
-           "pope", "lord", "lady", "colonel", "officer", "inspector", "detective"}
-_NOT_NAMES = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "you", "this", "that", "there", "these",
-              "those", "his", "her", "their", "its", "our", "who", "which", "what", "but", "and", "as", "in",
-              "on", "at", "for", "if", "when", "while", "after", "before", "also", "however", "officials",
-              "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-              "february", "march", "april", "may", "june", "july", "august", "september", "october",
-              "november", "december", "today", "yesterday", "reuters", "ap", "afp", "dpa"}
+_TITLES = {
+    "president",
+    "minister",
+    "secretary",
+    "general",
+    "prime",
+    "chancellor",
+    "leader",
+    "spokesman",
+    "spokeswoman",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sir",
+    "chief",
+    "head",
+    "mayor",
+    "governor",
+    "senator",
+    "defense",
+    "defence",
+    "foreign",
+    "national",
+    "deputy",
+    "councillor",
+    "councilor",
+    "rector",
+    "professor",
+    "judge",
+    "ambassador",
+    "commissioner",
+    "director",
+    "ceo",
+    "chairman",
+    "chairwoman",
+    "spokesperson",
+    "coach",
+    "captain",
+    "manager",
+    "king",
+    "queen",
+    "pope",
+    "lord",
+    "lady",
+    "colonel",
+    "officer",
+    "inspector",
+    "detective",
+}
+_NOT_NAMES = {
+    "the",
+    "a",
+    "an",
+    "he",
+    "she",
+    "it",
+    "they",
+    "we",
+    "i",
+    "you",
+    "this",
+    "that",
+    "there",
+    "these",
+    "those",
+    "his",
+    "her",
+    "their",
+    "its",
+    "our",
+    "who",
+    "which",
+    "what",
+    "but",
+    "and",
+    "as",
+    "in",
+    "on",
+    "at",
+    "for",
+    "if",
+    "when",
+    "while",
+    "after",
+    "before",
+    "also",
+    "however",
+    "officials",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "today",
+    "yesterday",
+    "reuters",
+    "ap",
+    "afp",
+    "dpa",
+}
 
 
 def _clean_name(name: str) -> str | None:
@@ -46,7 +150,7 @@ def _clean_name(name: str) -> str | None:
     # a title or a country's demonym/name before a name ("Estonian President Alar Karis" -> "Alar Karis")
     titled = [i for i, w in enumerate(words) if w.lower().strip(".") in _TITLES or country_code(w)]
     if titled:
-        words = words[titled[-1] + 1:]
+        words = words[titled[-1] + 1 :]
     while words and words[0].lower() in _NOT_NAMES:
         words = words[1:]
     if not words or any(w.lower() in _NOT_NAMES for w in words) or len(words[-1]) < 3:
@@ -138,8 +242,7 @@ def _candidates(docs: list[Document]) -> list[str]:
     speakers = Counter({n: c for n, c in speakers.items() if _mid_sentence(n, joined)})
     full = _full_names(speakers, texts)
     speaker_list = _distinct([full[n] for n in _ranked(speakers)])
-    places = [p for p in _ranked(_count_names(_PLACE, texts))
-              if not any(p in s or s in p for s in speaker_list)]
+    places = [p for p in _ranked(_count_names(_PLACE, texts)) if not any(p in s or s in p for s in speaker_list)]
     out, used_topics = [], set()
     for name in speaker_list[:3]:
         topic = _topic_near(name.split()[-1], texts, topics)

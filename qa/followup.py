@@ -14,17 +14,50 @@ This is a pure function over strings: no retrieval, no model, no I/O. It does no
 when it cannot resolve a reference it appends the previous question as context, which still helps
 retrieval because the previous entities come along.
 """
+
 from __future__ import annotations
 
 import re
 from itertools import pairwise
 
-_LEADS = ("and what about", "and how about", "what about", "how about", "what of", "same for", "and also",
-          "and", "but", "also", "or", "then", "so")
+_LEADS = (
+    "and what about",
+    "and how about",
+    "what about",
+    "how about",
+    "what of",
+    "same for",
+    "and also",
+    "and",
+    "but",
+    "also",
+    "or",
+    "then",
+    "so",
+)
 _LEAD_WORDS = {"and", "but", "also", "or", "then", "so", "same", "i"}
 _WH = {"who", "what", "when", "where", "why", "how", "which", "whom", "whose"}
-_AUX = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will",
-        "would", "should", "may", "might", "must", "shall"}
+_AUX = {
+    "is",
+    "are",
+    "was",
+    "were",
+    "do",
+    "does",
+    "did",
+    "has",
+    "have",
+    "had",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "may",
+    "might",
+    "must",
+    "shall",
+}
 _PREPS = {"in", "on", "at", "to", "from", "for", "of", "with", "about", "by", "against", "into", "near", "over"}
 _PERSON_PRONOUNS = {"he", "she", "him", "they", "them"}
 _POSSESSIVES = {"his", "their", "hers", "its"}
@@ -49,7 +82,7 @@ def _split_lead(q: str) -> tuple[str, str]:
         if low == lead:
             return lead, ""
         if low.startswith(lead + " ") or low.startswith(lead + ","):
-            return lead, q[len(lead):].lstrip(" ,")
+            return lead, q[len(lead) :].lstrip(" ,")
     return "", q
 
 
@@ -143,7 +176,7 @@ def _replace_pronouns(q: str, prev: str, prev_answer: str) -> str | None:
     def swap(m: re.Match) -> str:
         nonlocal changed
         word, low = m.group(0), m.group(0).lower()
-        nxt = q[m.end():].split()
+        nxt = q[m.end() :].split()
         if low in _PERSON_PRONOUNS and person:
             rep = person
         elif (low in _POSSESSIVES or (low == "her" and nxt and nxt[0].lower() not in _PREPS)) and person:

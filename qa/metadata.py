@@ -5,6 +5,7 @@ normalised to ISO YYYY-MM-DD from metadata, ISO strings, free-form dates (datepa
 dateline; YAML front matter and trafilatura's HTML extraction give the rest. It does not read
 files or clean text (qa.loader, qa.cleaning).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,10 @@ class LoadError(ValueError):
 
 # A wire or broadcaster dateline that opens a story's first paragraph: "CNN —", "London (Reuters) —",
 # "WASHINGTON (AP) —". Its line is story text, not a headline.
-_STORY_DATELINE = re.compile(r"(?:[A-Z][\w.'’-]*(?:[ ,]+[A-Z][\w.'’-]*){0,3}\s*\([A-Z][\w .&/-]{0,30}\)"
-                             r"|[A-Z][A-Z.'’-]+(?:[ ,]+[A-Z][A-Z.'’-]+){0,3})\s*[—–-]{1,2}(?:\s|$)")
+_STORY_DATELINE = re.compile(
+    r"(?:[A-Z][\w.'’-]*(?:[ ,]+[A-Z][\w.'’-]*){0,3}\s*\([A-Z][\w .&/-]{0,30}\)"
+    r"|[A-Z][A-Z.'’-]+(?:[ ,]+[A-Z][A-Z.'’-]+){0,3})\s*[—–-]{1,2}(?:\s|$)"
+)
 
 
 def guess_title(clean: str) -> str:
@@ -60,8 +63,7 @@ def iso_date(value) -> str | None:
     import dateparser  # slow import (~0.5 s); only needed for non-ISO dates
 
     # REQUIRE_PARTS stops "Aug 14" from silently borrowing the current year.
-    parsed = dateparser.parse(value, languages=["en"],
-                              settings={"REQUIRE_PARTS": ["day", "month", "year"]})
+    parsed = dateparser.parse(value, languages=["en"], settings={"REQUIRE_PARTS": ["day", "month", "year"]})
     return parsed.date().isoformat() if parsed else None
 
 

@@ -8,6 +8,7 @@ check costs milliseconds. The weights fingerprint (sha256 over weight and config
 the cache directory and trusted while every file keeps its path, size and modification time.
 It does not encode text (see qa.embedder and qa.onnx_encoder).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,13 +56,16 @@ def resolve_model_path(spec: str) -> Path:
         return Path(module.get_model_path()).resolve()
     except (ImportError, AttributeError) as exc:
         raise ModelLoadError(
-            f"model '{spec}' is neither a local directory nor an installed model package "
-            f"(pip install {spec}?)") from exc
+            f"model '{spec}' is neither a local directory nor an installed model package (pip install {spec}?)"
+        ) from exc
 
 
 def _fingerprint_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and (
-        p.suffix in {".safetensors", ".bin", ".json", ".txt"}) and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and (p.suffix in {".safetensors", ".bin", ".json", ".txt"}) and not p.name.startswith(".")
+    )
 
 
 def _hash_files(root: Path, files: list[Path]) -> str:
@@ -163,5 +167,12 @@ def model_info(spec: str | None = None) -> ModelInfo | FakeEmbedder:
     seq = st_config.get("max_seq_length") or hf_config.get("max_position_embeddings")
     if not dim or not seq:
         raise ModelLoadError(f"{path} is not a sentence-transformers model (no dimension or length in its configs)")
-    return ModelInfo(display_name(path), weights_fingerprint(str(path)), int(dim), int(seq) - 2, variant,
-                     f"{variant}:{model}", str(path))
+    return ModelInfo(
+        display_name(path),
+        weights_fingerprint(str(path)),
+        int(dim),
+        int(seq) - 2,
+        variant,
+        f"{variant}:{model}",
+        str(path),
+    )

@@ -10,6 +10,7 @@ and larger calls (builds) run int8. Importing this
 module or running it never imports torch, transformers or sentence_transformers. It does not chunk
 or index.
 """
+
 from __future__ import annotations
 
 import functools
@@ -77,8 +78,7 @@ class OnnxEmbedder:
         try:
             return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a file that hashes right but does not load: say where it is
-            raise ModelLoadError(f"could not load the ONNX model {path}: {exc}; "
-                                 f"delete it to export it again") from exc
+            raise ModelLoadError(f"could not load the ONNX model {path}: {exc}; delete it to export it again") from exc
 
     def count_tokens(self, text: str) -> int:
         return self._info.count_tokens(text)
@@ -112,12 +112,12 @@ class OnnxEmbedder:
         a batch pads little; a call of one build batch is split so that every worker gets a share."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         size = max(1, min(batch_size, -(-len(order) // WORKERS)))
-        groups = [order[lo:lo + size] for lo in range(0, len(order), size)]
+        groups = [order[lo : lo + size] for lo in range(0, len(order), size)]
         payloads = [[texts[i] for i in g] for g in groups]
         results = self._results(payloads, self._session(len(texts)))
         for idx, (hidden, lengths, encs) in zip(groups, results, strict=True):
             for row, (i, enc) in enumerate(zip(idx, encs, strict=True)):
-                yield i, hidden[row, :int(lengths[row])], enc
+                yield i, hidden[row, : int(lengths[row])], enc
 
     def encode(self, texts, batch_size=64, show_progress=False):
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -133,6 +133,5 @@ class OnnxEmbedder:
         for i, tokens, enc in self._token_batches(texts, batch_size):
             n = len(tokens)
             text_vecs[i] = pooling.text_vector(tokens)
-            span_vecs[i] = pooling.span_vectors(tokens, enc.offsets[:n], enc.special_tokens_mask[:n],
-                                                spans_per_text[i])
+            span_vecs[i] = pooling.span_vectors(tokens, enc.offsets[:n], enc.special_tokens_mask[:n], spans_per_text[i])
         return text_vecs, pooling.fill_missing(span_vecs, texts, spans_per_text, self.encode, self.dim)

@@ -8,6 +8,7 @@ again. A file lock keeps two processes from exporting at once. The export needs 
 (imported here, inside the functions, and only when a file must be made); using the files does not
 (see qa.onnx_encoder). It does not encode text.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,8 +77,9 @@ def ensure_onnx(model_dir: str, fingerprint: str, variant: str, cache_dir: Path 
     except ModelLoadError:
         raise
     except Exception as exc:  # an exporter failure is one line for the user, with the way out
-        raise ModelLoadError(f"could not export {model_dir} to ONNX ({type(exc).__name__}: {exc}); "
-                             f"QA_ENCODER=torch avoids ONNX") from exc
+        raise ModelLoadError(
+            f"could not export {model_dir} to ONNX ({type(exc).__name__}: {exc}); QA_ENCODER=torch avoids ONNX"
+        ) from exc
     return target
 
 
@@ -96,8 +98,13 @@ def _fuse(model_dir: str, raw: Path, target: Path) -> None:
     from onnxruntime.transformers.optimizer import optimize_model
 
     cfg = json.loads((Path(model_dir) / "config.json").read_text("utf-8"))
-    fused = optimize_model(str(raw), model_type="bert", num_heads=int(cfg["num_attention_heads"]),
-                           hidden_size=int(cfg["hidden_size"]), opt_level=1)
+    fused = optimize_model(
+        str(raw),
+        model_type="bert",
+        num_heads=int(cfg["num_attention_heads"]),
+        hidden_size=int(cfg["hidden_size"]),
+        opt_level=1,
+    )
     with store.written_beside(target) as part:
         fused.save_model_to_file(str(part))
 
@@ -116,8 +123,9 @@ def _torch_export(model_dir: str, target: Path) -> None:
             self.inner = inner
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     sample = torch.ones((2, 8), dtype=torch.long)
     args = (sample, torch.ones_like(sample), torch.zeros_like(sample))
@@ -126,9 +134,16 @@ def _torch_export(model_dir: str, target: Path) -> None:
     # exporter (dynamo=False) handles BERT fine
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(TokenEmbeddings(model), args, str(target), input_names=list(INPUTS),
-                          output_names=["token_embeddings"], dynamic_axes=axes, opset_version=OPSET,
-                          dynamo=False)
+        torch.onnx.export(
+            TokenEmbeddings(model),
+            args,
+            str(target),
+            input_names=list(INPUTS),
+            output_names=["token_embeddings"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
+        )
 
 
 def _quantize(fp32: Path, target: Path) -> None:
@@ -145,7 +160,12 @@ def _quantize(fp32: Path, target: Path) -> None:
     try:
         with store.written_beside(target) as part:
             # the fused nodes (Attention, ...) are outside shape inference: their outputs are float
-            quantize_dynamic(str(fp32), str(part), weight_type=QuantType.QInt8, per_channel=True,
-                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+            quantize_dynamic(
+                str(fp32),
+                str(part),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
     finally:
         root.setLevel(level)

@@ -7,6 +7,7 @@ pass per chunk yields the chunk vector and every sentence vector. Spans that no 
 past the encoder's limit, characters the tokenizer drops) come back as None for the caller to encode
 on their own. Shared by the torch and ONNX encoders; it runs no model.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,8 +52,7 @@ def fill_missing(span_vecs: list[list], texts: list[str], spans_per_text, encode
     """Replace every None span vector by encoding that span's text alone (one batched call)."""
     todo = [(i, j) for i, vecs in enumerate(span_vecs) for j, v in enumerate(vecs) if v is None]
     if todo:
-        fresh = encode([texts[i][spans_per_text[i][j][0]:spans_per_text[i][j][1]] for i, j in todo])
+        fresh = encode([texts[i][spans_per_text[i][j][0] : spans_per_text[i][j][1]] for i, j in todo])
         for (i, j), vec in zip(todo, fresh, strict=True):
             span_vecs[i][j] = vec
-    return [np.stack(vecs).astype(np.float32) if vecs else np.zeros((0, dim), dtype=np.float32)
-            for vecs in span_vecs]
+    return [np.stack(vecs).astype(np.float32) if vecs else np.zeros((0, dim), dtype=np.float32) for vecs in span_vecs]

@@ -5,6 +5,7 @@ run for a second, so a small build stays quiet. A caller may also pass a callbac
 `progress(done, total, label)` (the web chat's Rebuild does), called at most ten times a second and
 once at the end of each stage. It measures nothing and decides nothing about the build.
 """
+
 from __future__ import annotations
 
 import time
@@ -29,9 +30,16 @@ class Stage:
         from tqdm import tqdm
 
         scale = self.unit == "B"
-        self._bar = tqdm(total=self.total, desc=self.label, unit=self.unit, unit_scale=scale,
-                         unit_divisor=1024 if scale else 1000, delay=SHOW_AFTER, leave=False,
-                         disable=self.total <= 0)
+        self._bar = tqdm(
+            total=self.total,
+            desc=self.label,
+            unit=self.unit,
+            unit_scale=scale,
+            unit_divisor=1024 if scale else 1000,
+            delay=SHOW_AFTER,
+            leave=False,
+            disable=self.total <= 0,
+        )
         self._notify(force=True)
         return self
 

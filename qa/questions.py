@@ -3,6 +3,7 @@
 Used by the API, the CLI (which refuses bad input before it loads an index) and so the web chat. It
 does not retrieve or answer.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,8 @@ def check_question(question: str) -> str:
         raise InvalidQuestionError("the question is empty")
     if len(question) > config.MAX_QUESTION_CHARS:
         raise InvalidQuestionError(
-            f"the question is {len(question)} characters; the limit is {config.MAX_QUESTION_CHARS}")
+            f"the question is {len(question)} characters; the limit is {config.MAX_QUESTION_CHARS}"
+        )
     question = question.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     question = " ".join(_CONTROL.sub(" ", question).split())
     if not question:

@@ -8,6 +8,7 @@ JSON value and must be parsed whole, so it has its own, larger, file limit.
 It does not clean text or make Documents itself: `to_docs` hands each record to the loader's
 `make_doc`, which does.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,9 @@ LINE_FACTOR = 6
 TOO_DEEP = "JSON nested too deeply"
 
 
-def iter_jsonl(path: Path, rel: str, max_record_bytes: int, skipped: list[Skipped],
-               advance: Callable[[int], None] = lambda n: None) -> Iterator[tuple[int, object]]:
+def iter_jsonl(
+    path: Path, rel: str, max_record_bytes: int, skipped: list[Skipped], advance: Callable[[int], None] = lambda n: None
+) -> Iterator[tuple[int, object]]:
     """(line number, parsed record) for each good line; bad lines go to `skipped` as `rel:line`."""
     limit = LINE_FACTOR * max_record_bytes  # the record's text is checked exactly in to_docs
     with open(path, "rb") as fh:
@@ -87,16 +89,18 @@ def read_json(text: str) -> list[tuple[int, object]]:
     return list(enumerate(data if isinstance(data, list) else [data], start=1))
 
 
-def to_docs(records, rel: str, skipped: list[Skipped], max_record_bytes: int,
-            make_doc: Callable[..., Document]) -> list[Document]:
+def to_docs(
+    records, rel: str, skipped: list[Skipped], max_record_bytes: int, make_doc: Callable[..., Document]
+) -> list[Document]:
     """Documents from (number, record) pairs; each unusable record is reported in `skipped`."""
     docs: list[Document] = []
     used: set[str] = set()
     where = ":" if rel.endswith(".jsonl") else "#"
     for n, rec in records:
         rec = _no_lone_surrogates(rec)
-        field = next((k for k in TEXT_FIELDS if isinstance(rec, dict) and isinstance(rec.get(k), str)
-                      and rec[k].strip()), None)
+        field = next(
+            (k for k in TEXT_FIELDS if isinstance(rec, dict) and isinstance(rec.get(k), str) and rec[k].strip()), None
+        )
         if field is None:
             skipped.append(Skipped(f"{rel}{where}{n}", "record has no text field"))
             continue
@@ -123,5 +127,7 @@ def _no_lone_surrogates(rec):
     pairs with nothing) replaced by U+FFFD: they cannot be stored as UTF-8 or read by the tokenizer."""
     if not isinstance(rec, dict):
         return rec
-    return {k: v.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if isinstance(v, str) else v
-            for k, v in rec.items()}
+    return {
+        k: v.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if isinstance(v, str) else v
+        for k, v in rec.items()
+    }

@@ -4,6 +4,7 @@ Every span carries document offsets into `Document.text` (the stored *clean* tex
 `doc.text[start:end]` is always the exact quoted text. This module holds data only: no I/O,
 no model code.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -72,9 +73,9 @@ class Passage:
     also_in: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in
-                ("rank", "doc_id", "title", "source", "date", "text", "start", "end", "score")} | (
-            {"also_in": self.also_in} if self.also_in else {})
+        return {
+            k: getattr(self, k) for k in ("rank", "doc_id", "title", "source", "date", "text", "start", "end", "score")
+        } | ({"also_in": self.also_in} if self.also_in else {})
 
 
 @dataclass

@@ -16,6 +16,7 @@ build_from_documents(sentence_vectors=...); recorded in the manifest):
 The encoder is loaded only when something must be encoded (`LazyEncoder`), so a build that reuses
 everything never loads a model. It does not chunk, write or search.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,8 +68,9 @@ def _from_known(texts: list[str], known: dict, dim: int) -> tuple[np.ndarray, li
     return out, todo
 
 
-def encode_texts(texts: list[str], encoder: LazyEncoder, known: dict, dim: int, progress: Progress | None,
-                 what: str) -> tuple[np.ndarray, int]:
+def encode_texts(
+    texts: list[str], encoder: LazyEncoder, known: dict, dim: int, progress: Progress | None, what: str
+) -> tuple[np.ndarray, int]:
     """Vectors for `texts`, encoding (standalone) only those `known` lacks; also the number encoded."""
     out, missing = _from_known(texts, known, dim)
     # a text repeated in this build (syndicated copies, boilerplate lines) is encoded once
@@ -80,28 +82,30 @@ def encode_texts(texts: list[str], encoder: LazyEncoder, known: dict, dim: int, 
     todo = sorted(copies, key=len)
     with Stage(f"Embedding {what}", len(todo), progress, unit=what) as stage:
         for lo in range(0, len(todo), EMBED_BATCH):
-            batch = todo[lo:lo + EMBED_BATCH]
+            batch = todo[lo : lo + EMBED_BATCH]
             for text, vec in zip(batch, encoder.get().encode(batch, batch_size=EMBED_BATCH), strict=True):
                 out[copies[text]] = vec
             stage.advance(len(batch))
     return out, len(missing)
 
 
-def late_pooled(chunks, sentences, doc_texts: dict, encoder: LazyEncoder, known: dict, dim: int,
-                progress: Progress | None) -> tuple[np.ndarray, np.ndarray, int]:
+def late_pooled(
+    chunks, sentences, doc_texts: dict, encoder: LazyEncoder, known: dict, dim: int, progress: Progress | None
+) -> tuple[np.ndarray, np.ndarray, int]:
     """(chunk vectors, sentence vectors, texts given new vectors) with one encoder pass per chunk that
     lacks a vector or holds a sentence that lacks one."""
     chunk_vecs, chunk_todo = _from_known([c.text for c in chunks], known, dim)
     sent_vecs, sent_todo = _from_known([doc_texts[d][s:e] for d, s, e in sentences], known, dim)
     row_of = {sent: i for i, sent in enumerate(sentences)}
     missing = set(sent_todo)
-    redo = set(chunk_todo) | {i for i, c in enumerate(chunks)
-                              if any(row_of[(c.doc_id, s, e)] in missing for s, e in c.sentences)}
+    redo = set(chunk_todo) | {
+        i for i, c in enumerate(chunks) if any(row_of[(c.doc_id, s, e)] in missing for s, e in c.sentences)
+    }
     order = sorted(redo, key=lambda i: len(chunks[i].text))
     sums = np.zeros((len(sentences), dim), dtype=np.float32)
     with Stage("Embedding chunks and their sentences", len(order), progress, unit="chunks") as stage:
         for lo in range(0, len(order), EMBED_BATCH):
-            rows = order[lo:lo + EMBED_BATCH]
+            rows = order[lo : lo + EMBED_BATCH]
             chunk_vecs[rows] = _pool_batch([chunks[i] for i in rows], encoder, row_of, missing, sums)
             stage.advance(len(rows))
     if missing:
@@ -123,12 +127,14 @@ def _pool_batch(batch, encoder: LazyEncoder, row_of: dict, missing: set, sums: n
     return text_vecs
 
 
-def sentence_mean(chunks, sentences, doc_texts: dict, encoder: LazyEncoder, known: dict, dim: int,
-                  progress: Progress | None) -> tuple[np.ndarray, np.ndarray, int]:
+def sentence_mean(
+    chunks, sentences, doc_texts: dict, encoder: LazyEncoder, known: dict, dim: int, progress: Progress | None
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Sentences encoded on their own; each chunk's vector is the normalised mean of its sentences'
     vectors, so the encoder sees every token once (short sequences) instead of twice."""
-    sent_vecs, n_sents = encode_texts([doc_texts[d][s:e] for d, s, e in sentences], encoder, known, dim,
-                                      progress, "sentences")
+    sent_vecs, n_sents = encode_texts(
+        [doc_texts[d][s:e] for d, s, e in sentences], encoder, known, dim, progress, "sentences"
+    )
     row_of = {sent: i for i, sent in enumerate(sentences)}
     chunk_vecs = np.zeros((len(chunks), dim), dtype=np.float32)
     for i, c in enumerate(chunks):
@@ -136,8 +142,16 @@ def sentence_mean(chunks, sentences, doc_texts: dict, encoder: LazyEncoder, know
     return pooling.normalize(chunk_vecs), sent_vecs, n_sents
 
 
-def make_vectors(chunks, sentences, doc_texts: dict, encoder: LazyEncoder, known: dict, dim: int,
-                 progress: Progress | None = None, method: str | None = None):
+def make_vectors(
+    chunks,
+    sentences,
+    doc_texts: dict,
+    encoder: LazyEncoder,
+    known: dict,
+    dim: int,
+    progress: Progress | None = None,
+    method: str | None = None,
+):
     """(chunk vectors, sentence vectors, texts given new vectors) by `method` (default SENTENCE_VECTORS)."""
     method = method or SENTENCE_VECTORS
     if method == "late-pooled":
@@ -147,6 +161,7 @@ def make_vectors(chunks, sentences, doc_texts: dict, encoder: LazyEncoder, known
     if method != "standalone":
         raise ValueError(f"unknown sentence-vector method {method!r}")
     chunk_vecs, n_chunks = encode_texts([c.text for c in chunks], encoder, known, dim, progress, "chunks")
-    sent_vecs, n_sents = encode_texts([doc_texts[d][s:e] for d, s, e in sentences], encoder, known, dim,
-                                      progress, "sentences")
+    sent_vecs, n_sents = encode_texts(
+        [doc_texts[d][s:e] for d, s, e in sentences], encoder, known, dim, progress, "sentences"
+    )
     return chunk_vecs, sent_vecs, n_chunks + n_sents

@@ -12,6 +12,7 @@ few words that only it must ignore (below, with the reason). Changing a list or 
 changes BM25 scores, so an index built before the change would no longer match its questions: the
 tests pin the tokens. It does not score, rank or embed anything.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,30 +21,38 @@ from functools import lru_cache
 
 # Function words, wh-words, auxiliaries and reporting verbs: they say nothing about which passage holds
 # an answer, nor what a claim asserts ("what did X say about ..."). Shared by every list below.
-CORE_STOPWORDS = frozenset("""
+CORE_STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before being below
 between both but by can could did do does doing each few for from further had has have having he her
 here hers him his how i if in into is it its just me more most my no nor not of on only or other our
 ours out over own same she should so some such than that the their then there these they this to too
 under until up very was we were what when where which who whom why will with would you your said says
-say according told""".split())
+say according told""".split()
+)
 
 # BM25 and the answerer: bm25s's 33 English stop words are all in the core; questions also carry these.
-INDEX_STOPWORDS = CORE_STOPWORDS | frozenset("""
-done may might must one ones s saying shall t tell tells whose""".split())
+INDEX_STOPWORDS = CORE_STOPWORDS | frozenset(
+    """
+done may might must one ones s saying shall t tell tells whose""".split()
+)
 
 # Claims: the core plus pronouns, adverbs and titles that never make a claim true or false.
-CLAIM_STOPWORDS = CORE_STOPWORDS | frozenset("""
-down during herself himself itself mr ms now off once theirs them those through while""".split())
+CLAIM_STOPWORDS = CORE_STOPWORDS | frozenset(
+    """
+down during herself himself itself mr ms now off once theirs them those through while""".split()
+)
 
 # Topics of example questions: the claim list plus words that make dull topics ("last week", "two
 # years", "many people"). "say" was never in it (it has kept no dull topic out so far); "mr"/"ms" are
 # too short to be topic words anyway.
-TOPIC_STOPWORDS = (CLAIM_STOPWORDS - {"say", "mr", "ms"}) | frozenset("""
+TOPIC_STOPWORDS = (CLAIM_STOPWORDS - {"say", "mr", "ms"}) | frozenset(
+    """
 already amid among another around back day days early end first five four group however including last
 late least less like made make many may might month months much must near new next number one part
 people per percent second several since still three time times two upon way week weeks well within
-year years""".split())
+year years""".split()
+)
 
 _INDEX_TOKEN = re.compile(r"(?u)\b\w\w+\b|\b\d\b")  # keep single digits: "3 missiles" matters in news
 _CLAIM_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")  # "1,000", "Zelensky’s"

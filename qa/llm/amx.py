@@ -13,6 +13,7 @@ The verdict is cached in the cache folder, keyed by the llama.cpp library and th
 `choose` applies the setting (QA_LLM_AMX, --llm-amx / --no-llm-amx). Builds without AMX kernels are
 never checked, and no model is loaded in the calling process.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -98,8 +99,9 @@ def probe(model: Path, threads: int) -> tuple[bool, str]:
     # the child must import this very qa and xllamacpp, whatever the working directory
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     try:
-        done = subprocess.run(_probe_command(model, threads), capture_output=True, text=True,
-                              timeout=PROBE_TIMEOUT, env=env)
+        done = subprocess.run(
+            _probe_command(model, threads), capture_output=True, text=True, timeout=PROBE_TIMEOUT, env=env
+        )
     except subprocess.TimeoutExpired:
         return False, f"the check did not finish within {PROBE_TIMEOUT:g} s"
     except OSError as exc:
@@ -125,8 +127,9 @@ def agree(with_amx: dict, without: dict) -> tuple[bool, str]:
     shift = max((abs(with_amx[t] - without[t]) for t in shared), default=float("inf"))
     summary = f"{len(shared)} of the {len(without)} likeliest next tokens shared, log-probabilities within {shift:.2f}"
     if len(shared) < min(MIN_SHARED, len(without)) or shift > MAX_SHIFT:
-        return False, (f"AMX changes the model's output ({summary}; likeliest {_likeliest(with_amx)} "
-                       f"vs {_likeliest(without)})")
+        return False, (
+            f"AMX changes the model's output ({summary}; likeliest {_likeliest(with_amx)} vs {_likeliest(without)})"
+        )
     return True, summary
 
 
@@ -167,8 +170,17 @@ def _child(model: str, threads: str) -> None:
     for name, amx in (("amx", True), ("plain", False)):
         server = xllamacpp.Server(server_params(Path(model), int(threads), 1024, 1, amx))
         reply: list[dict] = []
-        server.handle_completions({"prompt": PROBE_PROMPT, "max_tokens": 1, "n_probs": TOP, "temperature": 0.0,
-                                   "stream": False, "cache_prompt": False}, reply.append)
+        server.handle_completions(
+            {
+                "prompt": PROBE_PROMPT,
+                "max_tokens": 1,
+                "n_probs": TOP,
+                "temperature": 0.0,
+                "stream": False,
+                "cache_prompt": False,
+            },
+            reply.append,
+        )
         top = reply[0]["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
         out[name] = {item["token"]: item["logprob"] for item in top}
         del server  # frees the model before the second load

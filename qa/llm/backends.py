@@ -10,6 +10,7 @@ imported only when a GGUF model is used, and the HTTP client is the standard lib
 xllamacpp's import and server parameters live in qa.llm.llamacpp, the AMX decision in qa.llm.amx.
 It builds no prompts and checks no answers (qa.llm.prompt, qa.llm.verify).
 """
+
 from __future__ import annotations
 
 import queue
@@ -38,8 +39,9 @@ class LLMBackend(Protocol):
     ctx: int  # context size in tokens: the prompt is budgeted to fit it
     max_tokens: int  # the default longest reply
 
-    def stream(self, prompt: str | list[dict], max_tokens: int | None = None,
-               stop: list[str] | None = None) -> Iterator[str]:
+    def stream(
+        self, prompt: str | list[dict], max_tokens: int | None = None, stop: list[str] | None = None
+    ) -> Iterator[str]:
         """Text deltas of the model's reply, in order; LLMError on any failure or past the timeout."""
         ...
 
@@ -88,8 +90,16 @@ def _check_gguf(path: Path) -> None:
 class GGUFBackend:
     """A .gguf model run in-process by xllamacpp (llama.cpp); loaded on first use."""
 
-    def __init__(self, path: Path | str, threads: int = 2, ctx: int = 4096, max_tokens: int = 256,
-                 timeout: float = 60.0, prompt_style: str = "completion", amx: bool = False):
+    def __init__(
+        self,
+        path: Path | str,
+        threads: int = 2,
+        ctx: int = 4096,
+        max_tokens: int = 256,
+        timeout: float = 60.0,
+        prompt_style: str = "completion",
+        amx: bool = False,
+    ):
         self.path, self.amx = Path(path), amx
         self.threads, self.ctx, self.max_tokens, self.timeout = threads, ctx, max_tokens, timeout
         self.prompt_style = prompt_style
@@ -104,8 +114,9 @@ class GGUFBackend:
                 # OMP_WAIT_POLICY=PASSIVE is set by qa.config at import (it must precede torch's libgomp)
                 xllamacpp = load_xllamacpp()
                 try:
-                    self._server = xllamacpp.Server(server_params(self.path, self.threads, self.ctx,
-                                                                   self.max_tokens, self.amx))
+                    self._server = xllamacpp.Server(
+                        server_params(self.path, self.threads, self.ctx, self.max_tokens, self.amx)
+                    )
                 except RuntimeError as exc:
                     raise LLMError(f"could not load the GGUF model {self.path}: {exc}") from None
             return self._server
@@ -126,15 +137,22 @@ class GGUFBackend:
             self._server = None  # the server's destructor stops its loop and frees the model
 
     def _request(self, prompt: str | list[dict], max_tokens: int, stop: list[str] | None) -> dict:
-        body: dict[str, object] = {"max_tokens": int(max_tokens), "stream": True, "temperature": 0.0, "top_k": 1,
-                "repeat_penalty": 1.1, "cache_prompt": True}  # a mild penalty stops base-model loops
+        body: dict[str, object] = {
+            "max_tokens": int(max_tokens),
+            "stream": True,
+            "temperature": 0.0,
+            "top_k": 1,
+            "repeat_penalty": 1.1,
+            "cache_prompt": True,
+        }  # a mild penalty stops base-model loops
         body["prompt" if isinstance(prompt, str) else "messages"] = prompt
         if stop:
             body["stop"] = list(stop)
         return body
 
-    def stream(self, prompt: str | list[dict], max_tokens: int | None = None,
-               stop: list[str] | None = None) -> Iterator[str]:
+    def stream(
+        self, prompt: str | list[dict], max_tokens: int | None = None, stop: list[str] | None = None
+    ) -> Iterator[str]:
         server = self.load()
         request = self._request(prompt, max_tokens or self.max_tokens, stop)
         deltas: queue.Queue = queue.Queue()
@@ -195,13 +213,20 @@ def make_backend(settings: config.Settings) -> LLMBackend | None:
     if not model and not url:
         return None
     if model and url:
-        raise LLMError("both a GGUF model (--llm-model / QA_LLM_MODEL) and a URL (--llm-url / QA_LLM_URL) "
-                       "are set; use one")
+        raise LLMError(
+            "both a GGUF model (--llm-model / QA_LLM_MODEL) and a URL (--llm-url / QA_LLM_URL) are set; use one"
+        )
     if settings.llm_max_tokens < 1 or settings.llm_ctx < 512 or settings.llm_timeout <= 0:
         raise LLMError("llm max tokens must be >= 1, context >= 512 and timeout > 0")
     if url:
-        backend = HTTPBackend(url, settings.llm_name, settings.llm_timeout, settings.llm_max_tokens,
-                              settings.llm_ctx, _style(settings, "chat"))
+        backend = HTTPBackend(
+            url,
+            settings.llm_name,
+            settings.llm_timeout,
+            settings.llm_max_tokens,
+            settings.llm_ctx,
+            _style(settings, "chat"),
+        )
         backend.check()
         return backend
     if settings.llm_threads < 1:
@@ -210,5 +235,12 @@ def make_backend(settings: config.Settings) -> LLMBackend | None:
     path = test_model_path(settings.cache_dir) if model == TEST_MODEL_ALIAS else Path(model).expanduser()
     _check_gguf(path)
     amx, path = choose(settings, path)
-    return GGUFBackend(path, settings.llm_threads, settings.llm_ctx, settings.llm_max_tokens,
-                       settings.llm_timeout, _style(settings, "completion"), amx)
+    return GGUFBackend(
+        path,
+        settings.llm_threads,
+        settings.llm_ctx,
+        settings.llm_max_tokens,
+        settings.llm_timeout,
+        _style(settings, "completion"),
+        amx,
+    )

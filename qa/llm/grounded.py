@@ -13,6 +13,7 @@ Model output is treated as plain text: HTML tags and markdown images/links are s
 checking, so nothing it names is ever rendered or fetched. It does not retrieve passages, load
 models or choose the backend (qa.api and qa.llm.backends do).
 """
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,9 @@ def clean_output(text: str) -> str:
     return _URL.sub(" ", _TAG.sub(" ", text))
 
 
-def generate(backend: LLMBackend, prompt, max_tokens: int, stop: list[str] | None,
-             on_token: Callable[[str], None] | None) -> str:
+def generate(
+    backend: LLMBackend, prompt, max_tokens: int, stop: list[str] | None, on_token: Callable[[str], None] | None
+) -> str:
     """Stream the model's answer, forwarding each delta, and return the whole text."""
     parts: list[str] = []
     for delta in backend.stream(prompt, max_tokens, stop or None):
@@ -76,8 +78,18 @@ def _citations(kept: list[ClaimCheck], passages: list[Passage], documents: dict[
             if key not in numbering:
                 numbering[key] = len(citations) + 1
                 doc = documents[p.doc_id]
-                citations.append(Citation(n=numbering[key], doc_id=p.doc_id, title=doc.title, source=doc.source,
-                                          date=doc.date, quote=doc.text[start:end], start=start, end=end))
+                citations.append(
+                    Citation(
+                        n=numbering[key],
+                        doc_id=p.doc_id,
+                        title=doc.title,
+                        source=doc.source,
+                        date=doc.date,
+                        quote=doc.text[start:end],
+                        start=start,
+                        end=end,
+                    )
+                )
             mine.append(numbering[key])
         per_claim.append(list(dict.fromkeys(mine)))
     return citations, per_claim
@@ -98,8 +110,9 @@ def _note(checks: list[ClaimCheck], kept: list[ClaimCheck]) -> str:
     return ("Checked against the articles: " + "; ".join(parts) + ".") if parts else ""
 
 
-def compose(question: str, checks: list[ClaimCheck], passages: list[Passage],
-            documents: dict[str, Document]) -> Answer | None:
+def compose(
+    question: str, checks: list[ClaimCheck], passages: list[Passage], documents: dict[str, Document]
+) -> Answer | None:
     """The verified Answer (mode "llm"), or None when no sentence is supported."""
     kept, seen = [], set()
     for check in checks:
@@ -113,8 +126,17 @@ def compose(question: str, checks: list[ClaimCheck], passages: list[Passage],
     text = " ".join(_with_markers(c.text, nums) for c, nums in zip(kept, per_claim, strict=True))
     confidence = float(np.clip(np.mean([c.score for c in kept]), 0.0, 1.0))
     note = _note(checks, kept)
-    return Answer(question=question, text=text, short_answer=None, citations=citations, passages=passages,
-                  abstained=False, mode="llm", note=note, confidence=confidence)
+    return Answer(
+        question=question,
+        text=text,
+        short_answer=None,
+        citations=citations,
+        passages=passages,
+        abstained=False,
+        mode="llm",
+        note=note,
+        confidence=confidence,
+    )
 
 
 def _fallback(fallback: Callable[[], Answer], note: str) -> Answer:
@@ -123,9 +145,16 @@ def _fallback(fallback: Callable[[], Answer], note: str) -> Answer:
     return answer
 
 
-def llm_answer(question: str, passages: list[Passage], documents: dict[str, Document] | list[Document],
-               backend: LLMBackend, encode: Callable[[list[str]], np.ndarray], fallback: Callable[[], Answer],
-               on_token: Callable[[str], None] | None = None, max_tokens: int = 256) -> Answer:
+def llm_answer(
+    question: str,
+    passages: list[Passage],
+    documents: dict[str, Document] | list[Document],
+    backend: LLMBackend,
+    encode: Callable[[list[str]], np.ndarray],
+    fallback: Callable[[], Answer],
+    on_token: Callable[[str], None] | None = None,
+    max_tokens: int = 256,
+) -> Answer:
     """Ask the model with the passages, verify every sentence, return Answer(mode="llm") or the fallback."""
     if not isinstance(documents, dict):
         documents = {d.doc_id: d for d in documents}

@@ -4,6 +4,7 @@ streamed over server-sent events, with timeouts and one-line errors for every wa
 It only talks to the URL it is given, never through a proxy from the environment. It does not build
 prompts or check answers (qa.llm.prompt, qa.llm.verify).
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,15 @@ def _endpoint(url: str) -> str:
 class HTTPBackend:
     """An OpenAI-compatible chat endpoint on the user's machine, streamed over SSE."""
 
-    def __init__(self, url: str, model: str | None = None, timeout: float = 60.0, max_tokens: int = 256,
-                 ctx: int = 4096, prompt_style: str = "chat"):
+    def __init__(
+        self,
+        url: str,
+        model: str | None = None,
+        timeout: float = 60.0,
+        max_tokens: int = 256,
+        ctx: int = 4096,
+        prompt_style: str = "chat",
+    ):
         self.url, self.endpoint = url, _endpoint(url)
         self.model, self.timeout, self.max_tokens, self.ctx = model, timeout, max_tokens, ctx
         self.prompt_style = prompt_style
@@ -93,16 +101,25 @@ class HTTPBackend:
     def close(self) -> None:
         """Nothing to free: every request opens and closes its own connection."""
 
-    def stream(self, prompt: str | list[dict], max_tokens: int | None = None,
-               stop: list[str] | None = None) -> Iterator[str]:
+    def stream(
+        self, prompt: str | list[dict], max_tokens: int | None = None, stop: list[str] | None = None
+    ) -> Iterator[str]:
         messages = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
-        body: dict[str, object] = {"model": self.model or "default", "messages": messages, "stream": True,
-                "max_tokens": int(max_tokens or self.max_tokens), "temperature": 0}
+        body: dict[str, object] = {
+            "model": self.model or "default",
+            "messages": messages,
+            "stream": True,
+            "max_tokens": int(max_tokens or self.max_tokens),
+            "temperature": 0,
+        }
         if stop:
             body["stop"] = list(stop)[:4]  # the OpenAI API accepts at most four
-        request = urllib.request.Request(self.endpoint, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json",
-                                                  "Accept": "text/event-stream"})
+        request = urllib.request.Request(
+            self.endpoint,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
+        )
         deadline = time.monotonic() + self.timeout
         with self._open(request, self.timeout) as resp:
             sse = "text/event-stream" in resp.headers.get("Content-Type", "")

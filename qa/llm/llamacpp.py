@@ -4,6 +4,7 @@ Both qa.llm.backends (the in-process GGUF backend) and qa.llm.amx (the child pro
 AMX kernels) need these two things; keeping them here lets backends import amx without amx importing
 backends back. It loads no model and starts no server itself.
 """
+
 from __future__ import annotations
 
 import secrets

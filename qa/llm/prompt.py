@@ -9,6 +9,7 @@ mimic those lines, so a passage saying "ignore previous instructions" stays insi
 The verifier (qa.llm.verify) is the real guard: nothing the model writes survives unless an
 article supports it. This module does not call a model and does not parse its output.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,17 +77,17 @@ def completion_prefix() -> str:
 
 def completion_prompt(question: str, passages: list[Passage], max_chars: int | None = None) -> str:
     """Plain-text prompt for base models; the model continues after the final "Answer:"."""
-    return (f"{completion_prefix()}{format_passages(passages, max_chars)}\n\n"
-            f"Question: {_one_line(question)}\nAnswer:")
+    return f"{completion_prefix()}{format_passages(passages, max_chars)}\n\nQuestion: {_one_line(question)}\nAnswer:"
 
 
 def chat_messages(question: str, passages: list[Passage], max_chars: int | None = None) -> list[dict]:
     """System + user messages for instruct models (OpenAI-compatible chat endpoints)."""
-    user = (f"Passages:\n\n{format_passages(passages, max_chars)}\n\n"
-            f"Question: {_one_line(question)}\n"
-            "Answer in a few sentences, citing [n] after each sentence.")
-    return [{"role": "system", "content": f"{INSTRUCTIONS}\n\nExample:\n{EXAMPLE}"},
-            {"role": "user", "content": user}]
+    user = (
+        f"Passages:\n\n{format_passages(passages, max_chars)}\n\n"
+        f"Question: {_one_line(question)}\n"
+        "Answer in a few sentences, citing [n] after each sentence."
+    )
+    return [{"role": "system", "content": f"{INSTRUCTIONS}\n\nExample:\n{EXAMPLE}"}, {"role": "user", "content": user}]
 
 
 def passage_budget(ctx_tokens: int, max_tokens: int) -> int:
@@ -95,8 +96,9 @@ def passage_budget(ctx_tokens: int, max_tokens: int) -> int:
     return max(800, int((ctx_tokens - max_tokens - overhead) * CHARS_PER_TOKEN))
 
 
-def build_prompt(question: str, passages: list[Passage], style: str = "chat",
-                 ctx_tokens: int = 4096, max_tokens: int = 256) -> str | list[dict]:
+def build_prompt(
+    question: str, passages: list[Passage], style: str = "chat", ctx_tokens: int = 4096, max_tokens: int = 256
+) -> str | list[dict]:
     """The prompt in the backend's style, its passages trimmed to fit `ctx_tokens`."""
     if style not in STYLES:
         raise ValueError(f"unknown prompt style {style!r}; use one of {STYLES}")

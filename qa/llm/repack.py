@@ -7,6 +7,7 @@ copy holds exactly the same numbers. Every other tensor and all metadata are cop
 The copy goes to the cache folder, written beside its final name and renamed, so a crash never
 leaves a torn model. It does not quantize from floats, and it never touches the source file.
 """
+
 from __future__ import annotations
 
 import hashlib

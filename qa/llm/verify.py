@@ -11,6 +11,7 @@ sentence, the other passages are tried, so an uncited or mis-cited true sentence
 It does not decide what to show (qa.llm.grounded does) and it never trusts the model: a sentence
 with no support is reported as such whatever it cites.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,9 +31,14 @@ LEX_WEIGHT = 0.6
 NUMBER_PENALTY = 0.5  # a claim whose number is not in the sentence is almost never supported by it
 NAME_PENALTY = 0.5  # nor is a claim naming someone or something the passage never mentions
 MIN_CLAIM_TERMS = 3  # fewer content words than this: a fragment, checked together with the question
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split()) if i != 1}  # "one" is too often a pronoun
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+    if i != 1
+}  # "one" is too often a pronoun
 _NUMBER_WORDS |= {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000"}
 
 _MARKER_GROUP = re.compile(r"\[\s*(?:passages?\s*)?(\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*)\s*\]", re.I)
@@ -100,7 +106,7 @@ def split_claims(answer: str) -> list[str]:
         lead = _LEADING_MARKERS.match(piece)
         if lead and claims:  # "...stopped. [1] Next..." - the [1] belongs to the sentence before
             claims[-1] += " " + lead.group(1).strip()
-            piece = piece[lead.end():]
+            piece = piece[lead.end() :]
         if piece.strip():
             claims.append(piece.strip())
     return claims
@@ -112,7 +118,7 @@ def passage_sentences(passage: Passage, documents: dict[str, Document]) -> list[
     if doc is None:
         return []
     start = passage.start
-    if doc.text[passage.start:passage.end] != passage.text:
+    if doc.text[passage.start : passage.end] != passage.text:
         start = doc.text.find(passage.text)  # offsets stale: find the passage's text itself
         if start < 0:
             return []
@@ -138,8 +144,13 @@ def penalty(claim: Features, sentence: Features, passage_terms: frozenset | None
     return factor
 
 
-def support_score(claim: Features, claim_vec: np.ndarray, sentence: Features, sentence_vec: np.ndarray,
-                  passage_terms: frozenset | None = None) -> float:
+def support_score(
+    claim: Features,
+    claim_vec: np.ndarray,
+    sentence: Features,
+    sentence_vec: np.ndarray,
+    passage_terms: frozenset | None = None,
+) -> float:
     """How well one source sentence (of a passage with `passage_terms`) supports one claim, in [0, 1]."""
     if not claim.terms:
         return 0.0  # "Yes." or a bare marker asserts nothing checkable
@@ -154,8 +165,7 @@ class _Sources:
     def __init__(self, passages: list[Passage], documents: dict[str, Document]):
         self.spans = [passage_sentences(p, documents) for p in passages]
         docs = [documents.get(p.doc_id) for p in passages]
-        self.texts = [[d.text[s:e] for s, e in spans] if d else []
-                      for d, spans in zip(docs, self.spans, strict=True)]
+        self.texts = [[d.text[s:e] for s, e in spans] if d else [] for d, spans in zip(docs, self.spans, strict=True)]
         self.feats = [[Features.of(t) for t in texts] for texts in self.texts]
         self.terms = [frozenset().union(*(f.terms for f in feats)) for feats in self.feats]
         self.vecs: list[np.ndarray] = []
@@ -164,9 +174,9 @@ class _Sources:
         matrix = np.asarray(encode(claims + [t for texts in self.texts for t in texts]), dtype=np.float32)
         at = len(claims)
         for texts in self.texts:
-            self.vecs.append(matrix[at:at + len(texts)])
+            self.vecs.append(matrix[at : at + len(texts)])
             at += len(texts)
-        return matrix[:len(claims)]
+        return matrix[: len(claims)]
 
     def best(self, n: int, claim: Features, claim_vec: np.ndarray) -> tuple[float, int, int]:
         """(score, doc start, doc end) of passage n's best sentence for the claim."""
@@ -204,15 +214,26 @@ def _basis(text: str, question: str) -> str:
     return f"{question} {text}" if question and len(content_terms(text)) < MIN_CLAIM_TERMS else text
 
 
-def check_answer(answer: str, passages: list[Passage], documents: dict[str, Document],
-                 encode: Callable[[list[str]], np.ndarray], question: str = "") -> list[ClaimCheck]:
+def check_answer(
+    answer: str,
+    passages: list[Passage],
+    documents: dict[str, Document],
+    encode: Callable[[list[str]], np.ndarray],
+    question: str = "",
+) -> list[ClaimCheck]:
     """One ClaimCheck per sentence of `answer`, in order."""
     k = len(passages)
     checks = []
     for raw in split_claims(answer):
         text, cited = parse_markers(raw)
-        checks.append(ClaimCheck(text=text, cited=[n for n in cited if 1 <= n <= k],
-                                 dropped=[n for n in cited if not 1 <= n <= k], basis=_basis(text, question)))
+        checks.append(
+            ClaimCheck(
+                text=text,
+                cited=[n for n in cited if 1 <= n <= k],
+                dropped=[n for n in cited if not 1 <= n <= k],
+                basis=_basis(text, question),
+            )
+        )
     checks = [c for c in checks if c.text or c.dropped]
     if not checks:
         return []
