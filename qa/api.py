@@ -8,26 +8,27 @@ index was built with. The CLI and the web app are thin layers over this class; i
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import config, retrieve
-from .answer import Extractor, extractive_answer
+from . import answerers, config, local_model, retrieve
+from .answer import Extractor
 from .build import BuildReport, build_index
 from .embedder import Embedder, load_embedder
-from .errors import IndexMissingError, InvalidQuestionError, LLMError
+from .errors import IndexMissingError
+from .followup import resolve_followup
 from .index import Index
-from .questions import check_question  # noqa: F401  (public here too: qa.api.check_question)
+from .local_model import LocalModel
+from .questions import check_question
 from .types import Answer, Document, Passage
 
 if TYPE_CHECKING:  # the llm package is imported only when a local model is used
     from .llm.backends import LLMBackend
 
-MODES = ("extractive", "llm")
+__all__ = ["Assistant", "check_question"]  # check_question: public here too (qa.api.check_question)
 
 
 class Assistant:
@@ -41,8 +42,7 @@ class Assistant:
         if model is not None and not isinstance(model, str):
             index.check_embedder(model)  # an Embedder object must match the index's vectors too
             self._embedder = model
-        self._llm: LLMBackend | None = None
-        self._llm_lock = threading.Lock()
+        self._llm = LocalModel()
 
     # Tuning values live in settings (QA_FUSION, QA_ABSTAIN_BELOW); these names stay for older callers.
     @property
@@ -156,7 +156,9 @@ class Assistant:
                 model cannot load or differs from the index's.
 
         Example:
-            >>> [p.title for p in assistant.retrieve("air defence for Ukraine", k=3)]
+            >>> passages = assistant.retrieve("air defence for Ukraine", k=3)
+            >>> [p.rank for p in passages], passages[0].doc_id
+            ([1, 2, 3], '000_b8f282db394e9f24.txt')
         """
         question = check_question(question)
         return self._passages(self.index, question, self.encode_question(question), k, filters)[0]
@@ -178,18 +180,19 @@ class Assistant:
             mode: "extractive" (default: quotes the best-supported sentences) or "llm" (a configured
                 local model writes the answer and every sentence is checked against the passages;
                 unsupported sentences are removed, and with none left the extractive answer comes
-                back with a `note`).
+                back with a `note`), or any mode added with `qa.answerers.register`.
             filters: as in `retrieve`.
             history: earlier (question, answer text) turns, oldest first; a short follow-up such as
                 "and Estonia?" is then rewritten into a full question (qa.followup) before the search.
-            on_token: mode "llm" only: called with each piece of text as the model writes it.
+            on_token: streaming modes ("llm") only: called with each piece of text as it is written.
 
         Returns:
             An Answer; `answer.question` is the question actually searched (the rewritten one for a
             follow-up), `abstained` is True when the articles do not support an answer.
 
         Raises:
-            InvalidQuestionError: empty or too long question, or an unknown mode.
+            InvalidQuestionError: empty or too long question, or an unknown mode (the message names
+                the registered ones).
             LLMError: mode "llm" with no local model configured, or the model failed or timed out.
             ModelLoadError / IndexMismatchError: as in `retrieve`.
 
@@ -199,19 +202,17 @@ class Assistant:
             Lithuania, which borders the Russian exclave of Kaliningrad and Russia's ally Belarus, is one of
             Kiev's key supporters.
         """
-        question = self._resolve(check_question(question), history)
-        if mode not in MODES:
-            raise InvalidQuestionError(f"unknown mode '{mode}'; use one of {', '.join(MODES)}")
+        question = check_question(question)
+        if history:  # a short follow-up such as "and Estonia?" becomes a full question
+            question = resolve_followup(question, history)
+        answerer = answerers.get(mode)  # before any work: an unknown mode is one line naming the known ones
         qvec = self.encode_question(question)
         index, extractor = self._state
         passages, rows = self._passages(index, question, qvec, max(1, int(k)), filters)
-
-        def extractive() -> Answer:
-            return extractive_answer(index, extractor, question, qvec, passages, rows, abstain_below=self.abstain_below)
-
-        if mode == "extractive":
-            return extractive()
-        return self._llm_answer(question, passages, index, extractive, on_token)
+        request = answerers.AnswerRequest(
+            question, qvec, passages, rows, index, extractor, self.settings, self.embedder, self.llm_backend, on_token
+        )
+        return answerer(request)
 
     def stream(self, question: str, **kwargs) -> Iterator[str | Answer]:
         """The answer as it is produced: text pieces (str), then the final Answer, always last.
@@ -233,75 +234,19 @@ class Assistant:
             >>> for item in assistant.stream("How many Patriot missiles are allies procuring?", mode="llm"):
             ...     print(item if isinstance(item, str) else "\n" + item.to_markdown(), end="")
         """
-        if kwargs.get("mode", "extractive") != "llm":
-            answer = self.ask(question, **kwargs)
-            for word in answer.text.split(" "):  # extractive answers exist at once; stream them for the UI
-                yield word + " "
-            yield answer
-            return
-        import queue
-        import threading
-
-        deltas: queue.Queue = queue.Queue()
-        result: dict = {}
-
-        def work():
-            try:
-                result["answer"] = self.ask(question, on_token=deltas.put, **kwargs)
-            except Exception as exc:  # re-raised in the caller's thread below
-                result["error"] = exc
-            deltas.put(None)
-
-        threading.Thread(target=work, daemon=True).start()
-        while (delta := deltas.get()) is not None:
-            yield delta
-        if "error" in result:
-            raise result["error"]
-        yield result["answer"]
-
-    def _resolve(self, question: str, history) -> str:
-        if not history:
-            return question
-        from .followup import resolve_followup
-
-        return resolve_followup(question, history)
+        yield from answerers.stream_answer(self.ask, question, kwargs)
 
     @property
     def llm_available(self) -> bool:
-        return bool(self.settings.llm_model or self.settings.llm_url)
+        return local_model.available(self.settings)
 
     def llm_hint(self) -> str:
-        if self.llm_available:
-            return "Answers are generated by the local model and every [n] is checked against the article."
-        return (
-            "No local model configured: start with --llm-model PATH.gguf or --llm-url URL --llm-name NAME "
-            "(or set QA_LLM_MODEL / QA_LLM_URL)."
-        )
+        return local_model.hint(self.settings)
 
-    def _llm_answer(self, question, passages, index, extractive, on_token) -> Answer:
-        from .llm.grounded import llm_answer
-
-        return llm_answer(
-            question,
-            passages,
-            index.documents,
-            self.llm_backend(),
-            self.embedder.encode,
-            extractive,
-            on_token=on_token,
-            max_tokens=self.settings.llm_max_tokens,
-        )
-
-    def llm_backend(self):
-        """The configured local model's backend, made once even when questions arrive together."""
-        if not self.llm_available:
-            raise LLMError("no local model configured. " + self.llm_hint())
-        with self._llm_lock:
-            if self._llm is None:
-                from .llm.backends import make_backend
-
-                self._llm = make_backend(self.settings)
-            return self._llm
+    def llm_backend(self) -> LLMBackend:
+        """The configured local model's backend, made once even when questions arrive together; LLMError
+        when none is configured or it is unusable."""
+        return self._llm.backend(self.settings)
 
     def warm_llm(self) -> None:
         """Make the backend and load its model now (the chat does this at start, in the background),

@@ -106,7 +106,8 @@ class Answer:
         citations: the quoted sentences [1]..[n]; `c.quote == document.text[c.start:c.end]` always.
         passages: the retrieved passages, ranked (shown as the closest ones when abstained).
         abstained: True when the articles do not support an answer (no citations then).
-        mode: "extractive", or "llm" when a local model's checked sentences were kept.
+        mode: "extractive", or "llm" when a local model's checked sentences were kept (or the name of
+            another answerer registered in qa.answerers).
         note: what changed the answer, e.g. sentences the check removed or a fall-back to extractive.
         confidence: the score the abstention threshold is compared with (extractive), or the mean
             support of the kept sentences (llm); in [0, 1] for "llm", comparable only within a mode.
