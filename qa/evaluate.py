@@ -22,6 +22,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from .errors import QAError
 from .eval_data import (  # noqa: F401
@@ -44,14 +45,13 @@ from .eval_report import THRESHOLDS, EvalReport, QResult, abstention_curve, summ
 
 # ---- one question ----
 def evaluate_question(assistant, q: LabelledQuestion, k: int, threshold: float) -> QResult:
-    common = {"id": q.id, "question": q.question, "unanswerable": q.unanswerable, "sources": list(q.sources)}
     t0 = time.perf_counter()
     try:
         ans = assistant.ask(q.question, k=k)
     except QAError as exc:
         error = f"{type(exc).__name__}: {exc}"
-        return QResult(
-            **common,
+        return _result(
+            q,
             ranked=[],
             answer="",
             short_answer=None,
@@ -68,8 +68,8 @@ def evaluate_question(assistant, q: LabelledQuestion, k: int, threshold: float) 
     latency = (time.perf_counter() - t0) * 1000
     ranked = [[p.doc_id] + [d["doc_id"] for d in p.also_in] for p in assistant.retrieve(q.question, k=max(10, k))]
     ok = sum(_quote_ok(assistant, c) for c in ans.citations)
-    res = QResult(
-        **common,
+    res = _result(
+        q,
         ranked=ranked,
         answer=ans.text,
         short_answer=ans.short_answer,
@@ -83,6 +83,10 @@ def evaluate_question(assistant, q: LabelledQuestion, k: int, threshold: float) 
     )
     res.abstained = not res.answered_at(threshold)
     return res
+
+
+def _result(q: LabelledQuestion, **outcome: Any) -> QResult:
+    return QResult(id=q.id, question=q.question, unanswerable=q.unanswerable, sources=list(q.sources), **outcome)
 
 
 def _quote_ok(assistant, c) -> bool:
