@@ -66,6 +66,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
             if mode == "error_event":
                 self.wfile.write(b'data: {"error": {"message": "out of memory"}}\n\n')
+            last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "timings": {"predicted_n": 4}}
+            self.wfile.write(f"data: {json.dumps(last)}\n\n".encode())  # as llama.cpp's server ends a reply
             self.wfile.write(b"data: [DONE]\n\n")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout tests): fine
@@ -109,6 +111,7 @@ def test_streams_deltas_in_order_with_an_openai_request(server):
     assert path == "/v1/chat/completions" and body["stream"] is True and body["model"] == "tiny"
     assert body["messages"] == [{"role": "user", "content": "hi"}] and body["max_tokens"] == 20
     assert body["stop"] == ["\nQuestion:"]
+    assert backend.last_timings == {"predicted_n": 4}  # from the server's last chunk (llama.cpp's server)
 
 
 @pytest.mark.parametrize("suffix", ["", "/", "/v1/", "/v1/chat/completions"])

@@ -7,7 +7,7 @@ import pytest
 
 from qa.llm import backends, http
 
-MEMBERS = ("name", "prompt_style", "ctx", "max_tokens", "stream", "warm", "close")
+MEMBERS = ("name", "prompt_style", "ctx", "max_tokens", "last_timings", "stream", "warm", "close")
 
 
 @pytest.mark.parametrize("make", [

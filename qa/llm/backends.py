@@ -38,6 +38,7 @@ class LLMBackend(Protocol):
     prompt_style: str  # "completion" (base models) or "chat" (instruct models)
     ctx: int  # context size in tokens: the prompt is budgeted to fit it
     max_tokens: int  # the default longest reply
+    last_timings: dict  # the model's timings of the last reply, e.g. predicted_n, cache_n ({} if it gives none)
 
     def stream(
         self, prompt: str | list[dict], max_tokens: int | None = None, stop: list[str] | None = None

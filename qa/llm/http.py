@@ -61,6 +61,7 @@ class HTTPBackend:
         self.url, self.endpoint = url, _endpoint(url)
         self.model, self.timeout, self.max_tokens, self.ctx = model, timeout, max_tokens, ctx
         self.prompt_style = prompt_style
+        self.last_timings: dict = {}  # llama.cpp's server sends them with its last chunk; others send none
         self.name = f"http:{model or '?'}@{urlsplit(url).netloc}"
         # never through a proxy from the environment: the endpoint is meant to be local
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -121,11 +122,14 @@ class HTTPBackend:
             headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
         )
         deadline = time.monotonic() + self.timeout
+        self.last_timings = {}
         with self._open(request, self.timeout) as resp:
             sse = "text/event-stream" in resp.headers.get("Content-Type", "")
             for chunk in self._events(resp, deadline) if sse else [self._whole(resp)]:
                 if (err := _chunk_error(chunk)) is not None:
                     raise LLMError(f"the model server at {self.url} failed: {err}")
+                if isinstance(chunk.get("timings"), dict):
+                    self.last_timings = chunk["timings"]
                 if text := _chunk_text(chunk):
                     yield text
 
