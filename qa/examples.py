@@ -28,121 +28,22 @@ _REPORT = r"(?:said|says|told|stated|added|noted|warned|announced|urged|asked|ex
 _SPEAKER_BEFORE = re.compile(rf"({_NAME})\s*,?\s+{_REPORT}\b")
 _SPEAKER_AFTER = re.compile(rf"\b{_REPORT}\s+({_NAME})")
 _PLACE = re.compile(rf"\b(?:in|to|at|from|visit to|capital of)\s+({_NAME})")
-_TITLES = {
-    "president",
-    "minister",
-    "secretary",
-    "general",
-    "prime",
-    "chancellor",
-    "leader",
-    "spokesman",
-    "spokeswoman",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "sir",
-    "chief",
-    "head",
-    "mayor",
-    "governor",
-    "senator",
-    "defense",
-    "defence",
-    "foreign",
-    "national",
-    "deputy",
-    "councillor",
-    "councilor",
-    "rector",
-    "professor",
-    "judge",
-    "ambassador",
-    "commissioner",
-    "director",
-    "ceo",
-    "chairman",
-    "chairwoman",
-    "spokesperson",
-    "coach",
-    "captain",
-    "manager",
-    "king",
-    "queen",
-    "pope",
-    "lord",
-    "lady",
-    "colonel",
-    "officer",
-    "inspector",
-    "detective",
-}
-_NOT_NAMES = {
-    "the",
-    "a",
-    "an",
-    "he",
-    "she",
-    "it",
-    "they",
-    "we",
-    "i",
-    "you",
-    "this",
-    "that",
-    "there",
-    "these",
-    "those",
-    "his",
-    "her",
-    "their",
-    "its",
-    "our",
-    "who",
-    "which",
-    "what",
-    "but",
-    "and",
-    "as",
-    "in",
-    "on",
-    "at",
-    "for",
-    "if",
-    "when",
-    "while",
-    "after",
-    "before",
-    "also",
-    "however",
-    "officials",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "today",
-    "yesterday",
-    "reuters",
-    "ap",
-    "afp",
-    "dpa",
-}
+_TITLES = set(
+    """
+    president minister secretary general prime chancellor leader spokesman spokeswoman mr mrs ms dr sir
+    chief head mayor governor senator defense defence foreign national deputy councillor councilor rector
+    professor judge ambassador commissioner director ceo chairman chairwoman spokesperson coach captain
+    manager king queen pope lord lady colonel officer inspector detective
+    """.split()
+)
+_NOT_NAMES = set(
+    """
+    the a an he she it they we i you this that there these those his her their its our who which what but
+    and as in on at for if when while after before also however officials monday tuesday wednesday thursday
+    friday saturday sunday january february march april may june july august september october november
+    december today yesterday reuters ap afp dpa
+    """.split()
+)
 
 
 def _clean_name(name: str) -> str | None:
