@@ -14,8 +14,8 @@ import os
 from dataclasses import fields
 
 from ..errors import SettingsError
-from .options import ALL_COMMANDS, Option, parse
-from .table import ABSTAIN_BELOW, DEFAULT_MODEL, DENSE_WEIGHT, QUERY, REPO_ROOT, Settings, env_value
+from .options import ALL_COMMANDS, Option, env_value, parse
+from .table import ABSTAIN_BELOW, DEFAULT_MODEL, DENSE_WEIGHT, QUERY, REPO_ROOT, Settings
 
 __all__ = [
     "ABSTAIN_BELOW",

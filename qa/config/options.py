@@ -1,15 +1,17 @@
-"""How one setting is given and checked: its `Option` (variable, flag, kind, range or choices) and `parse`.
+"""How one setting is given, read and checked: its `Option` (variable, flag, kind, range or choices),
+`parse`, `env_value` and `setting` (the dataclass field the table declares each setting with).
 
-Pure validation: a raw value from the environment, a flag or Python becomes the option's type, or one
-`SettingsError` line naming where it came from and what the option accepts. It reads no environment
-variable and holds no setting (qa.config.table does).
+A raw value from the environment, a flag or Python becomes the option's type, or one `SettingsError`
+line naming where it came from and what the option accepts. `env_value` is where qa.config reads an
+environment variable. It holds no setting (qa.config.table does) and changes no environment variable.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +99,21 @@ def _number(option: Option, text: Any, bad: Callable[[], SettingsError]) -> int 
     ):
         raise bad()
     return value
+
+
+def env_value(option: Option, default: Any) -> Any:
+    """The option's value from the environment (empty counts as unset), else `default`."""
+    if not option.env:
+        return default
+    raw = os.environ.get(option.env, "")
+    if raw == "":
+        return default
+    return parse(option, raw, option.env)
+
+
+def setting(default, env: str | None, flag: str | None, kind: str, help: str, secret: bool = False, **more) -> Any:
+    """A Settings field: its Option in the metadata, its default read from `env` when a Settings is made
+    (a callable default is called then); `secret` keeps the value out of repr()."""
+    option = Option(env, flag, kind, help, **more)
+    factory = (lambda: env_value(option, default())) if callable(default) else (lambda: env_value(option, default))
+    return field(default_factory=factory, metadata={"option": option}, repr=not secret)

