@@ -22,6 +22,7 @@ from .errors import IndexMissingError
 from .followup import resolve_followup
 from .index import Index
 from .local_model import LocalModel
+from .progress import Progress
 from .questions import check_question
 from .types import Answer, Document, Passage
 
@@ -32,6 +33,8 @@ __all__ = ["Assistant", "check_question"]  # check_question: public here too (qa
 
 
 class Assistant:
+    """Questions over one built index: `Assistant.load(...)`, then `ask`, `stream` or `retrieve`."""
+
     def __init__(self, index: Index, settings: config.Settings, model: str | Embedder | None = None):
         # index and extractor are swapped together by rebuild(); a question in flight keeps the pair it
         # started with, so its row numbers can never be read against a newer index
@@ -64,7 +67,7 @@ class Assistant:
         model: str | Embedder | None = None,
         settings: config.Settings | None = None,
         build_if_missing: bool = False,
-        progress: Callable[[int, int, str], None] | None = None,
+        progress: Progress | None = None,
     ) -> Assistant:
         """Open a built index and return an Assistant over it (the embedding model loads on the first question).
 
@@ -100,12 +103,9 @@ class Assistant:
                 raise
             from .backends.qdrant import dense_choice
 
+            dense = dense_choice(settings)  # faiss or qdrant, from the settings
             build_index(
-                settings.corpus_dir,
-                settings.index_dir,
-                model or settings.model,
-                progress=progress,
-                dense=dense_choice(settings),
+                settings.corpus_dir, settings.index_dir, model or settings.model, progress=progress, dense=dense
             )
             index = Index.load(settings.index_dir)
         return cls(index, settings, model)
@@ -254,15 +254,11 @@ class Assistant:
         self.llm_backend().warm()
 
     def documents(self) -> list[dict]:
+        """The indexed articles by doc_id: {"doc_id", "title", "date", "source", "chunks"} each."""
         per_doc = self.index.manifest["documents"]
+        fields = ("doc_id", "title", "date", "source")
         return [
-            {
-                "doc_id": d.doc_id,
-                "title": d.title,
-                "date": d.date,
-                "source": d.source,
-                "chunks": per_doc.get(d.doc_id, {}).get("chunks", 0),
-            }
+            {k: getattr(d, k) for k in fields} | {"chunks": per_doc.get(d.doc_id, {}).get("chunks", 0)}
             for d in sorted(self.index.documents.values(), key=lambda d: d.doc_id)
         ]
 
@@ -270,11 +266,10 @@ class Assistant:
         return self.index.documents[doc_id]
 
     def rebuild(
-        self,
-        corpus_dir: Path | None = None,
-        full: bool = False,
-        progress: Callable[[int, int, str], None] | None = None,
+        self, corpus_dir: Path | None = None, full: bool = False, progress: Progress | None = None
     ) -> BuildReport:
+        """Update the index from `corpus_dir` (default settings.corpus_dir; `full`: re-embed everything) and
+        answer from the new one; a question already in flight finishes on the index it started with."""
         report = build_index(
             corpus_dir or self.corpus_dir, self.settings.index_dir, self.embedder, full=full, progress=progress
         )
