@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -41,7 +41,10 @@ def _torch_threads(n: int):
         torch.set_num_threads(before)
 
 
-class Embedder(Protocol):
+class ModelIdentity(Protocol):
+    """What a build needs of a model without loading it (qa.model_info.ModelInfo): who it is and how
+    it counts tokens. Every Embedder is one too."""
+
     name: str
     fingerprint: str
     dim: int
@@ -49,11 +52,14 @@ class Embedder(Protocol):
     encoder: str
     spec: str
 
+    def count_tokens(self, text: str) -> int: ...
+
+
+@runtime_checkable  # a build tells a loaded encoder from a bare identity with isinstance (qa.vectors)
+class Embedder(ModelIdentity, Protocol):
     def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray: ...
 
     def encode_spans(self, texts: list[str], spans_per_text, batch_size: int = 64): ...
-
-    def count_tokens(self, text: str) -> int: ...
 
 
 class FakeEmbedder:

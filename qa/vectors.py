@@ -24,6 +24,7 @@ import hashlib
 import numpy as np
 
 from . import pooling
+from .embedder import Embedder, ModelIdentity
 from .progress import Progress, Stage
 
 # standalone by default: late-pooled sentence vectors built as fast as the chunks alone but cost answer
@@ -40,15 +41,16 @@ def text_key(text: str) -> str:
 class LazyEncoder:
     """A model identity (qa.model_info.ModelInfo or an Embedder) that loads the encoder on first use."""
 
-    def __init__(self, model):
+    def __init__(self, model: ModelIdentity):
         self.model = model
-        self._loaded = model if hasattr(model, "encode") else None
+        # an identity read from the model's files (qa.model_info) has no encoder yet; an Embedder has one
+        self._loaded: Embedder | None = model if isinstance(model, Embedder) else None
 
     @property
     def loaded(self) -> bool:
         return self._loaded is not None
 
-    def get(self):
+    def get(self) -> Embedder:
         if self._loaded is None:
             from .embedder import load_embedder
 
