@@ -61,6 +61,13 @@ class FakeAssistant:
         return [{"doc_id": "d1", "title": "Harbour <b>news</b>", "date": "2024-05-01",
                  "source": "harbour.txt", "chunks": 2}]
 
+    def articles(self, query="", offset=0, limit=50):
+        from qa.catalog import Catalog
+        from qa.types import Document
+
+        docs = {"d1": Document("d1", "Harbour <b>news</b>", "2024-05-01", "harbour.txt", "text", "h")}
+        return Catalog(docs, {"d1": 2}).page(query, offset, limit)
+
     def document(self, doc_id):
         from qa.types import Document
         return Document(doc_id, "Harbour news", "2024-05-01", "harbour.txt",

@@ -1,7 +1,8 @@
 """The web chat: `build_app(assistant)` lays out Gradio components; `launch(...)` serves them locally.
 
 What it does: a two-column chat page (chat left, sources right), answer controls, corpus-generated
-example questions, an Articles tab with Rebuild and upload, and a JSON `ask` endpoint for
+example questions, a searchable article filter, an Articles tab (one page at a time, searchable)
+with Rebuild and upload, and a JSON `ask` endpoint for
 `gradio_client`. It serves on 127.0.0.1 by default, never makes a share link unless asked, caps the
 queue (a full queue shows Gradio's "busy, try again" message) and upload size, blocks the corpus
 and index folders from Gradio's file route, and asks for a login when given one (qa.web.auth).
@@ -20,9 +21,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa import config
+from qa import catalog, config
 from qa.examples import example_questions
 from qa.web import guard, render, style
+from qa.web.articles import FILTER_CHOICES
 from qa.web.auth import is_loopback
 from qa.web.handlers import Handlers
 from qa.web.uploads import ALLOWED_SUFFIXES
@@ -37,7 +39,7 @@ MAX_EXAMPLE_DOCS = 300
 
 def _examples(assistant) -> list[str]:
     try:
-        docs = [assistant.document(d["doc_id"]) for d in assistant.documents()[:MAX_EXAMPLE_DOCS]]
+        docs = [assistant.document(r.doc_id) for r in assistant.articles(limit=MAX_EXAMPLE_DOCS).rows]
         return example_questions(docs, n=4)
     except Exception:  # examples are a nicety; never block the page on them
         log.exception("could not generate example questions")
@@ -45,12 +47,12 @@ def _examples(assistant) -> list[str]:
 
 
 def _header(assistant) -> str:
-    n = len(assistant.documents())
+    n = assistant.articles(limit=1).total
     return (f'<div id="qa-header"><h1>{render.esc(TITLE)}</h1><p>Answers quote the articles verbatim; every '
-            f'[n] links to its source on the right. {n} article(s) indexed.</p></div>')
+            f'[n] links to its source on the right. {n:,} article(s) indexed.</p></div>')
 
 
-def _controls(assistant):
+def _controls(assistant, h: Handlers):
     with gr.Row():
         k = gr.Slider(1, 10, value=5, step=1, label="Passages to read", scale=2)
         llm = bool(getattr(assistant, "llm_available", False))
@@ -59,13 +61,19 @@ def _controls(assistant):
                         label="Answer mode", interactive=llm, info=assistant.llm_hint(), scale=3,
                         elem_id="qa-mode")
     with gr.Accordion("Filter by article or date", open=False):
-        choices = [(f"{d['title'][:80]} ({d.get('date') or 'no date'})", d["doc_id"])
-                   for d in assistant.documents()]
-        doc_ids = gr.Dropdown(choices=choices, multiselect=True, label="Only these articles", value=[])
+        # the choices are a search's first matches, never the whole archive (qa.web.articles)
+        find = gr.Textbox(label="Find articles", placeholder="Type part of a title, source or file name",
+                          max_length=catalog.MAX_QUERY_CHARS, elem_id="qa-filter-find")
+        doc_ids = gr.Dropdown(choices=h.articles.filter_choices(""), multiselect=True, label="Only these articles",
+                              value=[], elem_id="qa-filter-docs",
+                              info=f"Up to {FILTER_CHOICES} matches are listed; type to find others.")
         with gr.Row():
             date_from = gr.Textbox(label="From (YYYY-MM-DD)", max_length=10)
             date_to = gr.Textbox(label="To (YYYY-MM-DD)", max_length=10)
-    return k, mode, doc_ids, date_from, date_to
+    for trigger in (find.input, find.submit):
+        trigger(h.articles.find, [find, doc_ids], [doc_ids], api_visibility="private", show_progress="hidden",
+                trigger_mode="always_last", concurrency_id="articles")
+    return k, mode, (find, doc_ids), date_from, date_to
 
 
 def _chat_tab(assistant, h: Handlers):
@@ -83,7 +91,8 @@ def _chat_tab(assistant, h: Handlers):
             examples = _examples(assistant)
             if examples:
                 gr.Examples([[q] for q in examples], inputs=[question], label="Example questions from your corpus")
-            k, mode, doc_ids, date_from, date_to = _controls(assistant)
+            k, mode, doc_filter, date_from, date_to = _controls(assistant, h)
+            doc_ids = doc_filter[1]
             new = gr.Button("New conversation", size="sm")
         with gr.Column(scale=2, min_width=320):
             sources = gr.HTML(render.render_sources(None), elem_id="qa-sources", js_on_load=None)
@@ -94,18 +103,38 @@ def _chat_tab(assistant, h: Handlers):
                 concurrency_id="answer")
     new.click(h.clear, None, outputs, api_visibility="private", queue=False)
     chatbot.clear(h.clear, None, outputs, api_visibility="private", queue=False)
-    return doc_ids
+    return doc_filter
 
 
-def _articles_tab(assistant, h: Handlers, doc_filter):
+def _article_list(h: Handlers):
+    """Search box, previous/next and one page of the table; returns (search box, page number, table)."""
+    with gr.Row(equal_height=True):
+        query = gr.Textbox(label="Search articles", placeholder="Part of a title, source or file name", scale=4,
+                           max_length=catalog.MAX_QUERY_CHARS, elem_id="qa-docs-search")
+        prev = gr.Button("‹ Previous", size="sm", scale=1, min_width=90, elem_id="qa-docs-prev")
+        page = gr.Number(value=1, precision=0, label="Page", scale=1, min_width=90, elem_id="qa-docs-page")
+        nxt = gr.Button("Next ›", size="sm", scale=1, min_width=90, elem_id="qa-docs-next")
+    # filled by the page-load event below, so every visit (and every tab after a Rebuild) sees the live index
+    table = gr.HTML(render.render_message("Loading the articles…"), js_on_load=None, elem_id="qa-docs")
+    events = {"api_visibility": "private", "show_progress": "hidden", "concurrency_id": "articles"}
+    for trigger in (query.input, query.submit):
+        trigger(h.articles.search, [query], [table, page], trigger_mode="always_last", **events)
+    page.submit(h.articles.page, [query, page], [table, page], **events)
+    prev.click(h.articles.previous, [query, page], [table, page], **events)
+    nxt.click(h.articles.next, [query, page], [table, page], **events)
+    return query, page, table
+
+
+def _articles_tab(h: Handlers, doc_filter):
     gr.Markdown("The indexed articles. **Rebuild** re-reads the corpus folder and only embeds what changed; "
                 "files it cannot index are listed with the reason.")
-    table = gr.HTML(render.render_documents(assistant.documents()), js_on_load=None, elem_id="qa-docs")
+    query, page, table = _article_list(h)
     with gr.Row():
         rebuild = gr.Button("Rebuild index", variant="primary", elem_id="qa-rebuild")
         full = gr.Checkbox(label="Full rebuild (re-embed everything)", value=False)
     report = gr.Textbox(label="Build report", lines=6, interactive=False, elem_id="qa-report")
-    rebuild.click(h.rebuild, [full], [report, table, doc_filter], api_visibility="private",
+    find, doc_ids = doc_filter
+    rebuild.click(h.rebuild, [full, query, find, doc_ids], [report, table, page, doc_ids], api_visibility="private",
                   concurrency_limit=1, concurrency_id="build")
     kb = config.MAX_UPLOAD_BYTES // 1024
     files = gr.File(label=f"Add articles ({', '.join(ALLOWED_SUFFIXES)}; at most {kb} KB each)",
@@ -114,6 +143,7 @@ def _articles_tab(assistant, h: Handlers, doc_filter):
     status = gr.Textbox(label="Upload result", lines=3, interactive=False, elem_id="qa-upload-status")
     files.upload(h.upload, [files], [status], api_visibility="private", concurrency_limit=1,
                  concurrency_id="build")
+    return query, page, table
 
 
 def build_app(assistant) -> gr.Blocks:
@@ -126,7 +156,9 @@ def build_app(assistant) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 doc_filter = _chat_tab(assistant, h)
             with gr.Tab("Articles", id="articles"):
-                _articles_tab(assistant, h, doc_filter)
+                query, page, table = _articles_tab(h, doc_filter)
+        demo.load(h.articles.search, [query], [table, page], api_visibility="private", show_progress="hidden",
+                  concurrency_id="articles")
         gr.api(h.ask_api, api_name="ask", concurrency_id="answer")
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo

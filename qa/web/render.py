@@ -166,13 +166,29 @@ def render_message(text: str) -> str:
     return f'<div class="qa-sources qa-empty">{text_html(text)}</div>'
 
 
-def render_documents(docs: list[dict]) -> str:
-    """The Articles tab table: title, date, source, chunks (all escaped)."""
+def render_documents(docs: list[dict], caption: str | None = None) -> str:
+    """The Articles tab table: title, date, source, chunks (all escaped); `caption` is trusted markup."""
     if not docs:
         return '<p class="qa-hint">No articles are indexed yet. Add files to the corpus folder and press Rebuild.</p>'
     rows = "".join(
         f"<tr><td>{esc(d.get('title', ''))}</td><td>{esc(d.get('date') or '—')}</td>"
         f"<td>{source_html(d.get('source', ''))}</td><td class='qa-num'>{esc(d.get('chunks', ''))}</td></tr>"
         for d in docs)
-    return (f'<p class="qa-hint">{len(docs)} article(s) indexed.</p><table class="qa-docs"><thead><tr>'
+    caption = caption if caption is not None else f"{len(docs)} article(s) indexed."
+    return (f'<p class="qa-hint">{caption}</p><table class="qa-docs"><thead><tr>'
             f'<th>Title</th><th>Date</th><th>Source</th><th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def render_article_page(page, number: int, pages: int) -> str:
+    """One page of the Articles tab (a qa.catalog.ArticlePage): where it sits in the list, then its rows."""
+    matching = f" matching “{esc(page.query)}”" if page.query else ""
+    if not page.total:
+        if page.query:
+            return f'<p class="qa-hint">No article title, source or file name contains “{esc(page.query)}”.</p>'
+        return render_documents([])
+    if not page.rows:
+        return f'<p class="qa-hint">Page {number:,} is past the end: {page.total:,} article(s){matching}.</p>'
+    first, last = page.offset + 1, page.offset + len(page.rows)
+    caption = (f'<span id="qa-docs-range">Articles {first:,}–{last:,} of {page.total:,}{matching}</span> · '
+               f'page {number:,} of {pages:,}')
+    return render_documents([r.to_dict() for r in page.rows], caption)
