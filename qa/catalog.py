@@ -8,6 +8,7 @@ read back from `index.documents`. Catalogs and recent search results are cached,
 
 What it does not do: keep any article's text, rank by relevance, or render anything.
 """
+
 from __future__ import annotations
 
 import threading
@@ -55,8 +56,13 @@ class ArticlePage:
     rows: list[ArticleRow]
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "offset": self.offset, "limit": self.limit, "total": self.total,
-                "rows": [r.to_dict() for r in self.rows]}
+        return {
+            "query": self.query,
+            "offset": self.offset,
+            "limit": self.limit,
+            "total": self.total,
+            "rows": [r.to_dict() for r in self.rows],
+        }
 
 
 def _key(doc: Document) -> str:
@@ -131,7 +137,7 @@ class Catalog:
         limit = _whole("limit", limit, 1, MAX_LIMIT)
         norm = normalise_query(query)
         found = self.matches(norm)
-        rows = [self._row(self.doc_ids[i]) for i in found[offset:offset + limit]]
+        rows = [self._row(self.doc_ids[i]) for i in found[offset : offset + limit]]
         return ArticlePage(" ".join((query or "").split()), offset, limit, len(found), rows)
 
     def _row(self, doc_id: str) -> ArticleRow:

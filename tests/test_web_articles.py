@@ -1,5 +1,6 @@
 """The article listing behind the Articles tab and the article filter: qa.catalog (paging, search, bounds,
 bad input), Assistant.articles over a real index, and the web handlers in qa.web.articles (no server)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -21,8 +22,14 @@ def make_docs(n: int = N) -> dict[str, Document]:
     for i in range(n):
         topic = "Rhine flood warning" if i % 7 == 0 else ("Harbour PIER vote" if i % 13 == 0 else "Council budget")
         source = f"https://news.example/{i}" if i % 2 else f"local/file_{i}.txt"
-        docs[f"doc_{i:04d}.txt"] = Document(f"doc_{i:04d}.txt", f"{topic} {i}", f"2024-01-{i % 28 + 1:02d}",
-                                            source, f"Body text secretword{i} of article {i}.", f"h{i}")
+        docs[f"doc_{i:04d}.txt"] = Document(
+            f"doc_{i:04d}.txt",
+            f"{topic} {i}",
+            f"2024-01-{i % 28 + 1:02d}",
+            source,
+            f"Body text secretword{i} of article {i}.",
+            f"h{i}",
+        )
     return docs
 
 
@@ -70,8 +77,9 @@ def test_search_is_case_insensitive_over_title_source_and_doc_id(docs):
     assert all("Rhine flood" in r.title for r in rhine.rows)
     assert cat.page("harbour pier", 0, 10).total == len([i for i in range(N) if i % 13 == 0 and i % 7])
     by_source = cat.page("NEWS.EXAMPLE/1", 0, MAX_LIMIT)  # /1, /11, /13, /15, ... /199 and /1xx: odd numbers only
-    assert {r.source for r in by_source.rows} == {f"https://news.example/{i}" for i in range(1, N, 2)
-                                                   if str(i).startswith("1")}
+    assert {r.source for r in by_source.rows} == {
+        f"https://news.example/{i}" for i in range(1, N, 2) if str(i).startswith("1")
+    }
     assert [r.doc_id for r in cat.page("doc_0042", 0, 5).rows] == ["doc_0042.txt"]
 
 
@@ -92,16 +100,19 @@ def test_offsets_past_the_end_give_no_rows_and_the_total(docs):
     assert cat.page("rhine", 10**12, 5).rows == []
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"offset": -1}, "offset must be 0 or more (got -1)"),
-    ({"limit": 0}, f"limit must be between 1 and {MAX_LIMIT} (got 0)"),
-    ({"limit": 10**9}, f"limit must be between 1 and {MAX_LIMIT} (got 1000000000)"),
-    ({"limit": 2.5}, "limit must be a whole number, not 2.5"),
-    ({"offset": True}, "offset must be a whole number, not True"),
-    ({"offset": "3"}, "offset must be a whole number, not '3'"),
-    ({"query": "x" * (catalog.MAX_QUERY_CHARS + 1)}, f"longer than {catalog.MAX_QUERY_CHARS} characters"),
-    ({"query": 42}, "the search text must be a string, not int"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"offset": -1}, "offset must be 0 or more (got -1)"),
+        ({"limit": 0}, f"limit must be between 1 and {MAX_LIMIT} (got 0)"),
+        ({"limit": 10**9}, f"limit must be between 1 and {MAX_LIMIT} (got 1000000000)"),
+        ({"limit": 2.5}, "limit must be a whole number, not 2.5"),
+        ({"offset": True}, "offset must be a whole number, not True"),
+        ({"offset": "3"}, "offset must be a whole number, not '3'"),
+        ({"query": "x" * (catalog.MAX_QUERY_CHARS + 1)}, f"longer than {catalog.MAX_QUERY_CHARS} characters"),
+        ({"query": 42}, "the search text must be a string, not int"),
+    ],
+)
 def test_bad_requests_get_one_line_messages(docs, kwargs, message):
     with pytest.raises(ArticleQueryError) as info:
         Catalog(docs).page(**kwargs)

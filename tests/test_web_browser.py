@@ -5,6 +5,7 @@ article full of XSS payloads and checks that no dialog fires, no payload becomes
 leaves 127.0.0.1. Screenshots go to a temp dir (or $QA_SCREENSHOT_DIR). Skipped, with the reason, only
 when no Chromium is installed.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,18 @@ from tests.test_web_client import CITED_QUESTION, XSS_QUESTION, make_web_assista
 
 pytestmark = pytest.mark.web
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                  "--disable-default-apps", "--disable-extensions"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 
 
 def find_chromium() -> str | None:
@@ -128,15 +138,14 @@ def test_articles_tab_upload_and_rebuild(page, tmp_path):
     article.write_text("Lighthouse reopens\n\nThe old lighthouse reopened on Sunday, the keeper said.\n")
     (tmp_path / "tool.sh").write_text("echo hi")
     page.set_input_files("#qa-upload input[type=file]", [str(article), str(tmp_path / "tool.sh")])
-    page.wait_for_function("document.querySelector('#qa-upload-status textarea')?.value.includes('saved as')",
-                           timeout=15_000)
+    page.wait_for_function(
+        "document.querySelector('#qa-upload-status textarea')?.value.includes('saved as')", timeout=15_000
+    )
     status = page.input_value("#qa-upload-status textarea")
     assert "saved as uploads/Lighthouse" in status and "tool.sh: saved" not in status
     page.click("#qa-rebuild")
-    page.wait_for_function(
-        "document.querySelector('#qa-report textarea')?.value.includes('Indexed')", timeout=20_000)
-    page.wait_for_function(f"document.querySelectorAll('#qa-docs tbody tr').length === {before + 1}",
-                           timeout=10_000)
+    page.wait_for_function("document.querySelector('#qa-report textarea')?.value.includes('Indexed')", timeout=20_000)
+    page.wait_for_function(f"document.querySelectorAll('#qa-docs tbody tr').length === {before + 1}", timeout=10_000)
     assert page.dialogs == [] and page.blocked == []
 
 
@@ -152,16 +161,16 @@ def test_articles_tab_searches_and_filter_finds_articles(page, tmp_path):
     page.wait_for_selector("#qa-docs table.qa-docs", timeout=10_000)
     assert "Articles 1–" in page.inner_text("#qa-docs .qa-hint")
     type_into(page, "#qa-docs-search textarea", "HARBOUR council")
-    page.wait_for_function("document.querySelector('#qa-docs .qa-hint')?.innerText.includes('matching')",
-                           timeout=10_000)
+    page.wait_for_function(
+        "document.querySelector('#qa-docs .qa-hint')?.innerText.includes('matching')", timeout=10_000
+    )
     assert page.locator("#qa-docs tbody tr").count() == 1
     assert "<script>" in page.inner_text("#qa-docs tbody")  # the XSS title, as text
     page.click("#qa-docs-next")  # already the last page: stays on page 1
     page.wait_for_timeout(500)
     assert "page 1 of 1" in page.inner_text("#qa-docs .qa-hint")
     type_into(page, "#qa-docs-search textarea", "no article is called this")
-    page.wait_for_function("document.querySelector('#qa-docs')?.innerText.includes('No article title')",
-                           timeout=10_000)
+    page.wait_for_function("document.querySelector('#qa-docs')?.innerText.includes('No article title')", timeout=10_000)
     page.get_by_role("tab", name="Chat").click()
     page.get_by_text("Filter by article or date").click()
     type_into(page, "#qa-filter-find textarea", "harbour")

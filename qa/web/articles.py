@@ -7,6 +7,7 @@ search text into at most FILTER_CHOICES filter choices, keeping the articles alr
 What it does not do: search or page itself (qa.catalog, through the Assistant), or escape HTML
 (qa.web.render).
 """
+
 from __future__ import annotations
 
 import math
@@ -99,5 +100,8 @@ class ArticleHandlers:
         except QAError as exc:  # e.g. an over-long search: keep the choices, say why in the label
             return gr.update(info=str(exc))
         kept = {value for _, value in choices}
-        return gr.update(choices=choices, value=[d for d in (selected or []) if d in kept],
-                         info=f"Up to {FILTER_CHOICES} matches are listed; type to find others.")
+        return gr.update(
+            choices=choices,
+            value=[d for d in (selected or []) if d in kept],
+            info=f"Up to {FILTER_CHOICES} matches are listed; type to find others.",
+        )

@@ -8,6 +8,7 @@ the article filter's search are in `qa.web.articles`.
 What it does not do: retrieval, answering or citation building (all in `qa.api`), or any HTML
 escaping of its own (all in `qa.web.render`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -96,8 +97,9 @@ class Handlers:
         try:
             filters = parse_filters(doc_ids, date_from, date_to)
             partial, answer = "", None
-            stream = self.assistant.stream(question, k=int(k or 5), mode=mode or "extractive",
-                                           filters=filters, history=history or None)
+            stream = self.assistant.stream(
+                question, k=int(k or 5), mode=mode or "extractive", filters=filters, history=history or None
+            )
             for item in stream:
                 if isinstance(item, Answer):
                     answer = item
@@ -124,10 +126,17 @@ class Handlers:
         except QAError as exc:
             raise gr.Error(str(exc)) from None
 
-    def rebuild(self, full: bool, query: str = "", find: str = "", selected: list[str] | None = None,
-                progress=gr.Progress()):  # noqa: B008 - Gradio injects the bar via this default
+    def rebuild(
+        self,
+        full: bool,
+        query: str = "",
+        find: str = "",
+        selected: list[str] | None = None,
+        progress=gr.Progress(),  # noqa: B008 - Gradio injects the bar via this default
+    ):
         """Incremental (or full) rebuild with a progress bar; returns the report, the Articles tab's first
         page for `query`, its page number, and the filter's choices for `find` (keeping `selected`)."""
+
         def report_progress(done: int, total: int, stage: str) -> None:
             progress((done, max(total, 1)), desc=stage)
 
