@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 import scale_data  # noqa: E402  (benchmarks/ is on sys.path when this file runs)
 
-from qa import Assistant, config, store  # noqa: E402
+from qa import Assistant, catalog, config, store  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 
 SMALL_DIM = 16
@@ -99,12 +99,15 @@ def handler_figures(assistant, rounds: int) -> dict:
 
     h = Handlers(assistant)
     cold_ms, (html, _) = timed(h.articles.search, "")
+    cat = catalog.catalog_of(assistant.index)
+    size = sys.getsizeof(cat.text) + sys.getsizeof(cat.doc_ids) + sum(map(sys.getsizeof, cat.doc_ids))
     word = common_title_word(assistant)
     search_cold_ms, _ = timed(h.articles.search, word)
     return {
         "first_page_cold_ms": cold_ms,
         "first_page_warm_ms": p50(h.articles.search, "", rounds=rounds),
         "page_html_kb": len(html.encode()) / 1024,
+        "catalog_mb": (size + cat.starts.itemsize * len(cat.starts)) / 2**20,
         "search_word": word,
         "search_matches": assistant.articles(word, limit=1).total,
         "search_cold_ms": search_cold_ms,
@@ -177,7 +180,7 @@ def http_figures(assistant, rounds: int, word: str, browser: bool) -> dict:
             config_ms, cfg = timed(http.get, f"{url}config")
             deps = cfg.json()["dependencies"]
             load = next(i for i, d in enumerate(deps) if any(t[1] == "load" for t in d.get("targets", [])))
-            runs = [call_event(http, url, load, [""]) for _ in range(rounds)]
+            runs = [call_event(http, url, load, ["", "", []]) for _ in range(rounds)]  # search, find, chosen
         extra = browser_figures(url, word) if browser else {}
         return extra | {
             "app_start_ms": start_ms,
@@ -228,7 +231,8 @@ def describe(r: dict) -> str:
         )
     return (
         f"{r['articles']:>7,} articles: first page {r['first_page_cold_ms']:.0f} ms cold (builds the catalog), "
-        f"{r['first_page_warm_ms']:.1f} ms warm, {r['page_html_kb']:.0f} KB; over HTTP "
+        f"{r['first_page_warm_ms']:.1f} ms warm, {r['page_html_kb']:.0f} KB (catalog {r['catalog_mb']:.1f} MB); "
+        f"over HTTP "
         f"{r['first_page_http_ms']:.0f} ms (config {r['config_kb']:.0f} KB + page-load event "
         f"{r['load_event_ms']:.0f} ms)\n"
         f"         search '{r['search_word']}' ({r['search_matches']:,} matches) "

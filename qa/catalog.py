@@ -168,6 +168,9 @@ _cache_lock = threading.Lock()
 def catalog_of(index) -> Catalog:
     """The Catalog of a loaded Index, built on first use and kept while the Index lives (at most CATALOGS)."""
     with _cache_lock:  # also makes concurrent first requests wait for one build instead of each making one
+        for key, (ref, _) in list(_cache.items()):
+            if ref() is None:  # that Index is gone (replaced by a rebuild): free its catalog and documents now
+                del _cache[key]
         hit = _cache.get(id(index))
         if hit is not None and hit[0]() is index:  # the weakref guards against a reused id()
             _cache.move_to_end(id(index))

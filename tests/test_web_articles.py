@@ -211,3 +211,23 @@ def test_filter_choices_are_a_bounded_search_that_keeps_the_selection(docs):
     assert "(2024-01-" in update["choices"][0][0]
     assert "longer than" in h.find("y" * 500, [])["info"]
     assert web_articles.choice_label("T" * 200, None).endswith("(no date)")
+
+
+def test_the_catalog_of_a_replaced_index_is_freed():
+    import gc
+
+    old = FakeIndex(make_docs(3))
+    cat = catalog.catalog_of(old)
+    del old
+    gc.collect()
+    new = FakeIndex(make_docs(4))
+    catalog.catalog_of(new)
+    assert all(ref() is not None for ref, _ in catalog._cache.values())
+    assert all(c is not cat for _, c in catalog._cache.values())
+
+
+def test_page_load_gives_the_first_page_and_fresh_filter_choices(docs):
+    h = ArticleHandlers(ListingAssistant(docs))
+    html, number, update = h.page_load("", "rhine", ["doc_0001.txt"])
+    assert number == 1 and f"Articles 1–50 of {N}" in html
+    assert [v for _, v in update["choices"]][:2] == ["doc_0001.txt", "doc_0000.txt"]

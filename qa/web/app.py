@@ -153,10 +153,11 @@ def build_app(assistant) -> gr.Blocks:
                 doc_filter = _chat_tab(assistant, h)
             with gr.Tab("Articles", id="articles"):
                 query, page, table = articles_tab(h, doc_filter)
-        demo.load(
-            h.articles.search,
-            [query],
-            [table, page],
+        find, doc_ids = doc_filter
+        demo.load(  # every visit sees the live index, also after a Rebuild made in another tab
+            h.articles.page_load,
+            [query, find, doc_ids],
+            [table, page, doc_ids],
             api_visibility="private",
             show_progress="hidden",
             concurrency_id="articles",

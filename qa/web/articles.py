@@ -78,6 +78,10 @@ class ArticleHandlers:
         except PageError:  # a bad number in the box: the buttons restart from the first page
             return 1
 
+    def page_load(self, query: str | None, find: str | None, selected: list[str] | None):
+        """A page (re)load: the tab's first page and the filter's choices, from the index serving now."""
+        return *self.search(query), self.find(find, selected)
+
     def filter_choices(self, query: str | None, selected: list[str] | None = None) -> list[tuple[str, str]]:
         """The chosen articles first (so a new search never drops them), then up to FILTER_CHOICES matches."""
         chosen = [str(d) for d in (selected or [])]
