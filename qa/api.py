@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import answerers, config, local_model, retrieve
+from . import answerers, catalog, config, local_model, retrieve
 from .answer import Extractor
 from .build import BuildReport, build_index
 from .embedder import Embedder, load_embedder
@@ -261,6 +261,10 @@ class Assistant:
             {k: getattr(d, k) for k in fields} | {"chunks": per_doc.get(d.doc_id, {}).get("chunks", 0)}
             for d in sorted(self.index.documents.values(), key=lambda d: d.doc_id)
         ]
+
+    def articles(self, query: str = "", offset: int = 0, limit: int = 50) -> catalog.ArticlePage:
+        """A page of the articles (doc_id order) whose title, source or doc_id contains `query`; see qa.catalog."""
+        return catalog.articles(self.index, query, offset, limit)
 
     def document(self, doc_id: str) -> Document:
         return self.index.documents[doc_id]

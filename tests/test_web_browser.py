@@ -5,6 +5,7 @@ article full of XSS payloads and checks that no dialog fires, no payload becomes
 leaves 127.0.0.1. Screenshots go to a temp dir (or $QA_SCREENSHOT_DIR). Skipped, with the reason, only
 when no Chromium is installed.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,18 @@ from tests.test_web_client import CITED_QUESTION, XSS_QUESTION, make_web_assista
 
 pytestmark = pytest.mark.web
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                  "--disable-default-apps", "--disable-extensions"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 
 
 def find_chromium() -> str | None:
@@ -128,13 +138,51 @@ def test_articles_tab_upload_and_rebuild(page, tmp_path):
     article.write_text("Lighthouse reopens\n\nThe old lighthouse reopened on Sunday, the keeper said.\n")
     (tmp_path / "tool.sh").write_text("echo hi")
     page.set_input_files("#qa-upload input[type=file]", [str(article), str(tmp_path / "tool.sh")])
-    page.wait_for_function("document.querySelector('#qa-upload-status textarea')?.value.includes('saved as')",
-                           timeout=15_000)
+    page.wait_for_function(
+        "document.querySelector('#qa-upload-status textarea')?.value.includes('saved as')", timeout=15_000
+    )
     status = page.input_value("#qa-upload-status textarea")
     assert "saved as uploads/Lighthouse" in status and "tool.sh: saved" not in status
     page.click("#qa-rebuild")
+    page.wait_for_function("document.querySelector('#qa-report textarea')?.value.includes('Indexed')", timeout=20_000)
+    page.wait_for_function(f"document.querySelectorAll('#qa-docs tbody tr').length === {before + 1}", timeout=10_000)
+    assert page.dialogs == [] and page.blocked == []
+
+
+def type_into(page, selector: str, text: str) -> None:
+    """Key by key, as a person types (Gradio's `input` event follows key presses; `fill` does not fire it)."""
+    page.fill(selector, "")
+    page.click(selector)
+    page.keyboard.type(text, delay=20)
+
+
+def test_articles_tab_searches_and_filter_finds_articles(page, tmp_path):
+    page.get_by_role("tab", name="Articles").click()
+    page.wait_for_selector("#qa-docs table.qa-docs", timeout=10_000)
+    assert "Articles 1–" in page.inner_text("#qa-docs .qa-hint")
+    type_into(page, "#qa-docs-search textarea", "HARBOUR council")
     page.wait_for_function(
-        "document.querySelector('#qa-report textarea')?.value.includes('Indexed')", timeout=20_000)
-    page.wait_for_function(f"document.querySelectorAll('#qa-docs tbody tr').length === {before + 1}",
-                           timeout=10_000)
+        "document.querySelector('#qa-docs .qa-hint')?.innerText.includes('matching')", timeout=10_000
+    )
+    assert page.locator("#qa-docs tbody tr").count() == 1
+    assert "<script>" in page.inner_text("#qa-docs tbody")  # the XSS title, as text
+    page.click("#qa-docs-next")  # already the last page: stays on page 1
+    page.wait_for_timeout(500)
+    assert "page 1 of 1" in page.inner_text("#qa-docs .qa-hint")
+    type_into(page, "#qa-docs-search textarea", "no article is called this")
+    page.wait_for_function("document.querySelector('#qa-docs')?.innerText.includes('No article title')", timeout=10_000)
+    page.get_by_role("tab", name="Chat").click()
+    page.get_by_text("Filter by article or date").click()
+    type_into(page, "#qa-filter-find textarea", "harbour")
+    page.wait_for_timeout(1_000)  # the choices come back from the server
+    page.click("#qa-filter-docs input")
+    options = page.locator("#qa-filter-docs [role=option]")
+    options.first.wait_for(timeout=10_000)
+    assert options.count() == 1 and "Harbour council" in options.first.inner_text()
+    options.first.click()
+    page.screenshot(path=str(screenshot_dir(tmp_path) / "qa_filter.png"))
+    ask(page, CITED_QUESTION)  # answered from a Patriot article without the filter; now only harbour is searched
+    page.wait_for_selector("#qa-sources .qa-src", timeout=10_000)
+    titles = page.locator("#qa-sources .qa-src-title").all_inner_texts()
+    assert titles and all(t.startswith("Harbour council") for t in titles)
     assert page.dialogs == [] and page.blocked == []

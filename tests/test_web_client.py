@@ -1,4 +1,5 @@
 """A real server on a free loopback port, asked through gradio_client (real Assistant, fake embedder)."""
+
 from __future__ import annotations
 
 import shutil
@@ -12,14 +13,15 @@ import pytest
 pytestmark = pytest.mark.web
 
 REPO = Path(__file__).resolve().parent.parent
-XSS_ARTICLE = """Harbour council <script>alert('title')</script> votes on pier
-
-The harbour council voted on Tuesday to rebuild the old pier <img src=x onerror="alert('img')"> after a long debate.
-
-Read the <a href="javascript:alert('js')">full minutes</a> here. ![tracker](http://198.51.100.7/pixel.png) The mayor said the new pier will cost 4 million euros. <svg onload=alert('svg')></svg> [click me](javascript:alert('md'))
-
-<iframe src="http://198.51.100.7/frame"></iframe> Councillors said construction starts in May.
-"""
+XSS_ARTICLE = (
+    "Harbour council <script>alert('title')</script> votes on pier\n\n"
+    "The harbour council voted on Tuesday to rebuild the old pier <img src=x onerror=\"alert('img')\"> after a long "
+    "debate.\n\n"
+    "Read the <a href=\"javascript:alert('js')\">full minutes</a> here. ![tracker](http://198.51.100.7/pixel.png) "
+    "The mayor said the new pier will cost 4 million euros. <svg onload=alert('svg')></svg> "
+    "[click me](javascript:alert('md'))\n\n"
+    '<iframe src="http://198.51.100.7/frame"></iframe> Councillors said construction starts in May.\n'
+)
 CITED_QUESTION = "How many Patriot missiles are allies procuring?"
 XSS_QUESTION = "What did the harbour council vote on?"
 
@@ -33,8 +35,9 @@ def make_web_assistant(root: Path):
     shutil.copytree(REPO / "corpus", corpus)
     (corpus / "harbour.txt").write_text(XSS_ARTICLE, encoding="utf-8")
     build_index(corpus, index, "fake")
-    settings = config.Settings(corpus_dir=corpus, index_dir=index, model="fake", cache_dir=root / "cache",
-                               llm_model=None, llm_url=None)
+    settings = config.Settings(
+        corpus_dir=corpus, index_dir=index, model="fake", cache_dir=root / "cache", llm_model=None, llm_url=None
+    )
     return Assistant.load(index, model="fake", settings=settings)
 
 
@@ -73,7 +76,7 @@ def test_client_gets_a_cited_answer(server):
     out = client(url).predict(CITED_QUESTION, api_name="/ask")
     assert not out["abstained"] and out["citations"]
     for c in out["citations"]:
-        assert assistant.document(c["doc_id"]).text[c["start"]:c["end"]] == c["quote"]
+        assert assistant.document(c["doc_id"]).text[c["start"] : c["end"]] == c["quote"]
         assert f"[{c['n']}]" in out["answer"]
     assert "1,000" in (out["short_answer"] or out["answer"])
 
@@ -108,8 +111,12 @@ def test_served_on_loopback_with_no_share_link(server):
 def test_files_outside_the_app_are_not_served(server):
     assistant, url = server
     corpus_file = next(Path(assistant.corpus_dir).glob("*.txt")).resolve()
-    for path in (corpus_file, REPO / "qa" / "config" / "__init__.py", Path("/etc/passwd"),
-                 Path(assistant.settings.index_dir).resolve() / "manifest.json"):
+    for path in (
+        corpus_file,
+        REPO / "qa" / "config" / "__init__.py",
+        Path("/etc/passwd"),
+        Path(assistant.settings.index_dir).resolve() / "manifest.json",
+    ):
         for route in ("gradio_api/file=", "file="):
             r = httpx.get(f"{url}{route}{path}", timeout=10)
             assert r.status_code in (403, 404), (route, path, r.status_code)
@@ -140,8 +147,11 @@ def test_a_full_queue_answers_busy():
         fn = next(i for i, d in enumerate(cfg["dependencies"]) if d.get("api_name") == "ask")
 
         def join(i):
-            return httpx.post(f"{url}gradio_api/queue/join", timeout=10,
-                              json={"data": ["q", 5, "extractive"], "fn_index": fn, "session_hash": f"s{i}"})
+            return httpx.post(
+                f"{url}gradio_api/queue/join",
+                timeout=10,
+                json={"data": ["q", 5, "extractive"], "fn_index": fn, "session_hash": f"s{i}"},
+            )
 
         with ThreadPoolExecutor(8) as pool:
             responses = list(pool.map(join, range(30)))
@@ -159,6 +169,6 @@ def test_real_model_answer_through_the_client(real_assistant):
         out = client(url).predict("What did Zelensky say about air defence systems?", api_name="/ask")
         assert not out["abstained"] and out["citations"]
         c = out["citations"][0]
-        assert real_assistant.document(c["doc_id"]).text[c["start"]:c["end"]] == c["quote"]
+        assert real_assistant.document(c["doc_id"]).text[c["start"] : c["end"]] == c["quote"]
     finally:
         demo.close()

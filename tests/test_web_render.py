@@ -1,11 +1,13 @@
 """Unit tests for the web layer without a server: HTML escaping, highlighting, handlers, uploads, app build."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa.errors import InvalidQuestionError
 from qa.followup import resolve_followup
@@ -14,23 +16,48 @@ from qa.web import render
 from qa.web.handlers import Handlers, chat_messages, parse_filters
 from qa.web.uploads import safe_name, save_uploads
 
-PAYLOAD = ("Pier <script>alert('s')</script> vote <img src=x onerror=\"alert('i')\"> "
-           "<a href=\"javascript:alert('j')\">minutes</a> ![t](http://198.51.100.7/p.png) [m](javascript:alert(1)) "
-           "<svg onload=alert(2)></svg>")
+PAYLOAD = (
+    "Pier <script>alert('s')</script> vote <img src=x onerror=\"alert('i')\"> "
+    "<a href=\"javascript:alert('j')\">minutes</a> ![t](http://198.51.100.7/p.png) [m](javascript:alert(1)) "
+    "<svg onload=alert(2)></svg>"
+)
 DOC_TEXT = "Intro line.\n" + PAYLOAD + " The mayor said the pier will cost 4 million euros. End."
 
 
 def make_answer(text=DOC_TEXT, abstained=False, question="q") -> Answer:
     q_start = text.index("The mayor")
     q_end = text.index("euros.") + len("euros.")
-    passage = Passage(rank=1, doc_id="d1", title="Harbour <b>news</b>", source="javascript:alert('src')",
-                      date="2024-05-01", text=text, start=0, end=len(text), score=0.9)
+    passage = Passage(
+        rank=1,
+        doc_id="d1",
+        title="Harbour <b>news</b>",
+        source="javascript:alert('src')",
+        date="2024-05-01",
+        text=text,
+        start=0,
+        end=len(text),
+        score=0.9,
+    )
     if abstained:
         return Answer(question, "I could not find this in the articles.", None, [], [passage], True)
-    cite = Citation(n=1, doc_id="d1", title=passage.title, source=passage.source, date="2024-05-01",
-                    quote=text[q_start:q_end], start=q_start, end=q_end)
-    return Answer(question, f"{text[q_start:q_end]} [1] and [7] <img src=y onerror=alert(3)>", "4 million euros",
-                  [cite], [passage], False)
+    cite = Citation(
+        n=1,
+        doc_id="d1",
+        title=passage.title,
+        source=passage.source,
+        date="2024-05-01",
+        quote=text[q_start:q_end],
+        start=q_start,
+        end=q_end,
+    )
+    return Answer(
+        question,
+        f"{text[q_start:q_end]} [1] and [7] <img src=y onerror=alert(3)>",
+        "4 million euros",
+        [cite],
+        [passage],
+        False,
+    )
 
 
 class FakeAssistant:
@@ -58,13 +85,28 @@ class FakeAssistant:
         yield answer
 
     def documents(self):
-        return [{"doc_id": "d1", "title": "Harbour <b>news</b>", "date": "2024-05-01",
-                 "source": "harbour.txt", "chunks": 2}]
+        return [
+            {"doc_id": "d1", "title": "Harbour <b>news</b>", "date": "2024-05-01", "source": "harbour.txt", "chunks": 2}
+        ]
+
+    def articles(self, query="", offset=0, limit=50):
+        from qa.catalog import Catalog
+        from qa.types import Document
+
+        docs = {"d1": Document("d1", "Harbour <b>news</b>", "2024-05-01", "harbour.txt", "text", "h")}
+        return Catalog(docs, {"d1": 2}).page(query, offset, limit)
 
     def document(self, doc_id):
         from qa.types import Document
-        return Document(doc_id, "Harbour news", "2024-05-01", "harbour.txt",
-                        "The mayor said the pier will cost 4 million euros.", "h")
+
+        return Document(
+            doc_id,
+            "Harbour news",
+            "2024-05-01",
+            "harbour.txt",
+            "The mayor said the pier will cost 4 million euros.",
+            "h",
+        )
 
 
 def no_live_markup(html: str) -> None:
@@ -109,7 +151,7 @@ def test_abstention_says_so_and_shows_nearest_passages():
 def test_source_links_only_for_http_urls():
     assert render.source_html("https://example.org/a?b=1&c=2").startswith('<a class="qa-src-link" href="https://')
     assert "&amp;" in render.source_html("https://example.org/a?b=1&c=2")
-    for bad in ("javascript:alert(1)", "data:text/html,x", "https://x.org/\"onmouseover=alert(1)", "corpus/a.txt"):
+    for bad in ("javascript:alert(1)", "data:text/html,x", 'https://x.org/"onmouseover=alert(1)', "corpus/a.txt"):
         assert "<a " not in render.source_html(bad)
 
 
@@ -125,16 +167,24 @@ def test_quote_span_falls_back_to_search_when_offsets_disagree():
     c = answer.citations[0]
     moved = Citation(c.n, c.doc_id, c.title, c.source, c.date, c.quote, c.start + 3, c.end + 3)
     span = render.quote_span(answer.passages[0], moved)
-    assert span and answer.passages[0].text[span[0]:span[1]] == c.quote
+    assert span and answer.passages[0].text[span[0] : span[1]] == c.quote
 
 
 @given(st.text(max_size=300))
 def test_any_text_is_inert(text):
     answer = make_answer(text=text + " The mayor said the pier will cost 4 million euros. x")
-    for html in (render.render_answer(answer), render.render_sources(answer), render.render_question(text),
-                 render.render_documents([{"title": text, "date": text, "source": text, "chunks": 1}])):
-        stripped = re.sub(r"<(/?)(div|span|a|mark|br|article|header|blockquote|h3|p|table|thead|tbody|tr|th|td)"
-                          r"(\s[^<>]*)?>", "", html)
+    for html in (
+        render.render_answer(answer),
+        render.render_sources(answer),
+        render.render_question(text),
+        render.render_documents([{"title": text, "date": text, "source": text, "chunks": 1}]),
+    ):
+        stripped = re.sub(
+            r"<(/?)(div|span|a|mark|br|article|header|blockquote|h3|p|table|thead|tbody|tr|th|td)"
+            r"(\s[^<>]*)?>",
+            "",
+            html,
+        )
         assert "<" not in stripped and ">" not in stripped
 
 
@@ -146,7 +196,10 @@ def test_documents_table_escapes():
 def test_parse_filters():
     assert parse_filters([], "", " ") is None
     assert parse_filters(["d1"], "2024-01-01", "2024-12-31") == {
-        "doc_ids": ["d1"], "date_from": "2024-01-01", "date_to": "2024-12-31"}
+        "doc_ids": ["d1"],
+        "date_from": "2024-01-01",
+        "date_to": "2024-12-31",
+    }
     with pytest.raises(ValueError, match="not a date"):
         parse_filters(None, "yesterday", "")
     with pytest.raises(ValueError, match="after"):

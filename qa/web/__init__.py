@@ -2,6 +2,7 @@
 
 Importing this package does not import Gradio; `from qa.web.app import build_app, launch` does.
 """
+
 from __future__ import annotations
 
 
@@ -11,8 +12,7 @@ def build_app(assistant):
     return _build(assistant)
 
 
-def launch(assistant=None, host: str = "127.0.0.1", port: int = 7860, share: bool = False, progress=None,
-           **kwargs):
+def launch(assistant=None, host: str = "127.0.0.1", port: int = 7860, share: bool = False, progress=None, **kwargs):
     from .app import launch as _launch
 
     return _launch(assistant, host=host, port=port, share=share, progress=progress, **kwargs)

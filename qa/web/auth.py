@@ -6,6 +6,7 @@ Gradio's `launch(auth=...)` takes (a list of (user, password) pairs, compared in
 Gradio) or None, and refuses to serve a non-loopback host without a login unless --no-auth was given.
 It does not serve anything, and no message ever repeats a password.
 """
+
 from __future__ import annotations
 
 import stat
@@ -32,12 +33,16 @@ def _read_file(path: Path) -> list[tuple[str, str]]:
         text = path.read_text("utf-8")
         mode = path.stat().st_mode
     except (OSError, UnicodeDecodeError) as exc:
-        raise AuthError(f"cannot read the login file {path} (QA_AUTH_FILE / --auth-file): "
-                        f"{type(exc).__name__}") from None
+        raise AuthError(
+            f"cannot read the login file {path} (QA_AUTH_FILE / --auth-file): {type(exc).__name__}"
+        ) from None
     if mode & (stat.S_IRGRP | stat.S_IROTH):  # like ssh keys: others on the machine could read it
         print(f"warning: the login file {path} is readable by other users; chmod 600 it", file=sys.stderr)
-    pairs = [_pair(line.strip(), f"line {n} of {path}")
-             for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+    pairs = [
+        _pair(line.strip(), f"line {n} of {path}")
+        for n, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     if not pairs:
         raise AuthError(f"the login file {path} holds no user:password line")
     return pairs
@@ -58,6 +63,8 @@ def web_auth(settings) -> list[tuple[str, str]] | None:
     and --no-auth was not given."""
     pairs = credentials(settings)
     if pairs is None and not is_loopback(settings.host) and not settings.no_auth:
-        raise AuthError(f"serving on {settings.host} needs a login: set QA_AUTH_FILE (lines user:password) "
-                        "or QA_AUTH=user:password, or pass --no-auth to serve without one")
+        raise AuthError(
+            f"serving on {settings.host} needs a login: set QA_AUTH_FILE (lines user:password) "
+            "or QA_AUTH=user:password, or pass --no-auth to serve without one"
+        )
     return pairs

@@ -10,6 +10,7 @@ This guard answers 403 when
 Requests without an `Origin` (gradio_client, curl, the page's own GETs) pass: a browser always sends
 `Origin` with a cross-site POST. It does no authentication (see the login option) and no logging.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -66,9 +67,16 @@ class OriginGuard:
         if scope["type"] == "websocket":
             return await send({"type": "websocket.close", "code": 1008})
         body = why.encode()
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

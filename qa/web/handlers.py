@@ -2,11 +2,13 @@
 
 What it does: streams a chat turn (question -> deltas -> final Answer), keeps the conversation in a
 per-session list of turns (used for follow-up questions), serves the JSON `ask` endpoint, runs the
-incremental rebuild with progress, and saves uploads into the corpus.
+incremental rebuild with progress, and saves uploads into the corpus. The Articles tab's paging and
+the article filter's search are in `qa.web.articles`.
 
 What it does not do: retrieval, answering or citation building (all in `qa.api`), or any HTML
 escaping of its own (all in `qa.web.render`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +20,7 @@ import gradio as gr
 from qa.errors import QAError
 from qa.types import Answer
 from qa.web import render
+from qa.web.articles import ArticleHandlers
 from qa.web.uploads import save_uploads
 
 log = logging.getLogger("qa.web")
@@ -79,6 +82,7 @@ class Handlers:
 
     def __init__(self, assistant):
         self.assistant = assistant
+        self.articles = ArticleHandlers(assistant)
 
     def chat(self, question, turns, k, mode, doc_ids, date_from, date_to):
         """Generator: yields (chatbot messages, sources html, turns, question box) while answering."""
@@ -93,8 +97,9 @@ class Handlers:
         try:
             filters = parse_filters(doc_ids, date_from, date_to)
             partial, answer = "", None
-            stream = self.assistant.stream(question, k=int(k or 5), mode=mode or "extractive",
-                                           filters=filters, history=history or None)
+            stream = self.assistant.stream(
+                question, k=int(k or 5), mode=mode or "extractive", filters=filters, history=history or None
+            )
             for item in stream:
                 if isinstance(item, Answer):
                     answer = item
@@ -121,8 +126,17 @@ class Handlers:
         except QAError as exc:
             raise gr.Error(str(exc)) from None
 
-    def rebuild(self, full: bool, progress=gr.Progress()):  # noqa: B008 - Gradio injects the bar via this default
-        """Incremental (or full) rebuild with a progress bar; returns report, table, filter choices."""
+    def rebuild(
+        self,
+        full: bool,
+        query: str = "",
+        find: str = "",
+        selected: list[str] | None = None,
+        progress=gr.Progress(),  # noqa: B008 - Gradio injects the bar via this default
+    ):
+        """Incremental (or full) rebuild with a progress bar; returns the report, the Articles tab's first
+        page for `query`, its page number, and the filter's choices for `find` (keeping `selected`)."""
+
         def report_progress(done: int, total: int, stage: str) -> None:
             progress((done, max(total, 1)), desc=stage)
 
@@ -131,12 +145,7 @@ class Handlers:
             text = report.summary()
         except Exception as exc:
             text = f"Rebuild failed: {user_message(exc)}"
-        return text, *self.articles_view()
-
-    def articles_view(self):
-        docs = self.assistant.documents()
-        choices = [(f"{d['title'][:80]} ({d.get('date') or 'no date'})", d["doc_id"]) for d in docs]
-        return render.render_documents(docs), gr.update(choices=choices)
+        return text, *self.articles.search(query), self.articles.find(find, selected)
 
     def upload(self, files) -> str:
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]

@@ -8,6 +8,7 @@ results, never from generated text) and, for a source that is an http(s) URL, a 
 
 This module does no retrieval and no I/O; it only turns qa.types objects into strings.
 """
+
 from __future__ import annotations
 
 import html
@@ -33,6 +34,7 @@ def text_html(text: str) -> str:
 
 def link_markers(text: str, numbers: set[int], linked: bool = True) -> str:
     """Escape `text`, then turn [n] markers that match a real citation into anchors to #src-n."""
+
     def sub(m: re.Match) -> str:
         n = int(m.group(1))
         if n not in numbers:
@@ -40,6 +42,7 @@ def link_markers(text: str, numbers: set[int], linked: bool = True) -> str:
         if not linked:
             return f'<span class="qa-cite">[{n}]</span>'
         return f'<a class="qa-cite" href="#src-{n}" title="Show source {n}">[{n}]</a>'
+
     return _MARKER.sub(sub, text_html(text))
 
 
@@ -58,7 +61,7 @@ def render_error(message: str) -> str:
 
 def render_answer(answer: Answer, resolved: str | None = None, linked: bool = True) -> str:
     """One assistant bubble: interpreted follow-up, short answer, text with [n] links, notes."""
-    parts = ['<div class="qa-answer' + (' qa-abstained' if answer.abstained else '') + '">']
+    parts = ['<div class="qa-answer' + (" qa-abstained" if answer.abstained else "") + '">']
     if resolved:  # the caller passes it only when a follow-up was rewritten
         parts.append(f'<div class="qa-resolved">Follow-up read as: “{esc(resolved)}”</div>')
     if answer.short_answer and not answer.abstained:
@@ -81,8 +84,10 @@ def source_html(source: str) -> str:
     except ValueError:
         parts = None
     if parts and parts.scheme in ("http", "https") and parts.netloc and not re.search(r"[\s\"'<>`]", src):
-        return (f'<a class="qa-src-link" href="{esc(src)}" target="_blank" '
-                f'rel="noopener noreferrer nofollow">{esc(parts.netloc)}</a>')
+        return (
+            f'<a class="qa-src-link" href="{esc(src)}" target="_blank" '
+            f'rel="noopener noreferrer nofollow">{esc(parts.netloc)}</a>'
+        )
     return f'<span class="qa-src-path">{esc(src)}</span>'
 
 
@@ -114,8 +119,10 @@ def quote_span(passage: Passage, citation: Citation) -> tuple[int, int] | None:
 
 
 def _containing(answer: Answer, c: Citation) -> Passage | None:
-    return next((p for p in answer.passages if p.doc_id == c.doc_id and p.start <= c.start and c.end <= p.end),
-                next((p for p in answer.passages if p.doc_id == c.doc_id and c.quote in p.text), None))
+    return next(
+        (p for p in answer.passages if p.doc_id == c.doc_id and p.start <= c.start and c.end <= p.end),
+        next((p for p in answer.passages if p.doc_id == c.doc_id and c.quote in p.text), None),
+    )
 
 
 def _meta(date: str | None, source: str) -> str:
@@ -134,31 +141,39 @@ def render_citation(answer: Answer, c: Citation) -> str:
     passage = _containing(answer, c)
     span = quote_span(passage, c) if passage else None
     body = highlight(passage.text, [span]) if passage and span else f"<mark>{text_html(c.quote)}</mark>"
-    return (f'<article class="qa-src" id="src-{c.n}"><header><span class="qa-src-n">[{c.n}]</span> '
-            f'<span class="qa-src-title">{esc(c.title)}</span></header>{_meta(c.date, c.source)}'
-            f'<blockquote class="qa-src-passage">{body}</blockquote>{_also_in(passage)}</article>')
+    return (
+        f'<article class="qa-src" id="src-{c.n}"><header><span class="qa-src-n">[{c.n}]</span> '
+        f'<span class="qa-src-title">{esc(c.title)}</span></header>{_meta(c.date, c.source)}'
+        f'<blockquote class="qa-src-passage">{body}</blockquote>{_also_in(passage)}</article>'
+    )
 
 
 def render_passage(p: Passage, i: int) -> str:
     body = highlight(p.text, [], context=None)
-    return (f'<article class="qa-src qa-near" id="near-{i}"><header><span class="qa-src-title">{esc(p.title)}'
-            f'</span></header>{_meta(p.date, p.source)}<blockquote class="qa-src-passage">{body}</blockquote>'
-            f'{_also_in(p)}</article>')
+    return (
+        f'<article class="qa-src qa-near" id="near-{i}"><header><span class="qa-src-title">{esc(p.title)}'
+        f'</span></header>{_meta(p.date, p.source)}<blockquote class="qa-src-passage">{body}</blockquote>'
+        f"{_also_in(p)}</article>"
+    )
 
 
 def render_sources(answer: Answer | None, max_nearest: int = 5) -> str:
     """The sources panel for the latest answer (or a placeholder before the first question)."""
     if answer is None:
-        return ('<div class="qa-sources qa-empty">Sources for the latest answer appear here: each cited '
-                'article with its date, source and the quoted passage highlighted.</div>')
+        return (
+            '<div class="qa-sources qa-empty">Sources for the latest answer appear here: each cited '
+            "article with its date, source and the quoted passage highlighted.</div>"
+        )
     if answer.citations:
         cards = "".join(render_citation(answer, c) for c in answer.citations)
         return f'<div class="qa-sources"><h3>Sources</h3>{cards}</div>'
     head = "Not found in the articles" if answer.abstained else "No citations"
     near = "".join(render_passage(p, i) for i, p in enumerate(answer.passages[:max_nearest], 1))
     near = near or '<p class="qa-hint">No passages were retrieved.</p>'
-    return (f'<div class="qa-sources qa-abstain"><h3>{head}</h3><p class="qa-hint">Nearest passages '
-            f'(they do not answer the question):</p>{near}</div>')
+    return (
+        f'<div class="qa-sources qa-abstain"><h3>{head}</h3><p class="qa-hint">Nearest passages '
+        f"(they do not answer the question):</p>{near}</div>"
+    )
 
 
 def render_message(text: str) -> str:
@@ -166,13 +181,34 @@ def render_message(text: str) -> str:
     return f'<div class="qa-sources qa-empty">{text_html(text)}</div>'
 
 
-def render_documents(docs: list[dict]) -> str:
-    """The Articles tab table: title, date, source, chunks (all escaped)."""
+def render_documents(docs: list[dict], caption: str | None = None) -> str:
+    """The Articles tab table: title, date, source, chunks (all escaped); `caption` is trusted markup."""
     if not docs:
         return '<p class="qa-hint">No articles are indexed yet. Add files to the corpus folder and press Rebuild.</p>'
     rows = "".join(
         f"<tr><td>{esc(d.get('title', ''))}</td><td>{esc(d.get('date') or '—')}</td>"
         f"<td>{source_html(d.get('source', ''))}</td><td class='qa-num'>{esc(d.get('chunks', ''))}</td></tr>"
-        for d in docs)
-    return (f'<p class="qa-hint">{len(docs)} article(s) indexed.</p><table class="qa-docs"><thead><tr>'
-            f'<th>Title</th><th>Date</th><th>Source</th><th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>')
+        for d in docs
+    )
+    caption = caption if caption is not None else f"{len(docs)} article(s) indexed."
+    return (
+        f'<p class="qa-hint">{caption}</p><table class="qa-docs"><thead><tr>'
+        f"<th>Title</th><th>Date</th><th>Source</th><th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def render_article_page(page, number: int, pages: int) -> str:
+    """One page of the Articles tab (a qa.catalog.ArticlePage): where it sits in the list, then its rows."""
+    matching = f" matching “{esc(page.query)}”" if page.query else ""
+    if not page.total:
+        if page.query:
+            return f'<p class="qa-hint">No article title, source or file name contains “{esc(page.query)}”.</p>'
+        return render_documents([])
+    if not page.rows:
+        return f'<p class="qa-hint">Page {number:,} is past the end: {page.total:,} article(s){matching}.</p>'
+    first, last = page.offset + 1, page.offset + len(page.rows)
+    caption = (
+        f'<span id="qa-docs-range">Articles {first:,}–{last:,} of {page.total:,}{matching}</span> · '
+        f"page {number:,} of {pages:,}"
+    )
+    return render_documents([r.to_dict() for r in page.rows], caption)

@@ -3,6 +3,7 @@
 Citation markers are plain `#src-n` anchors; `:target` highlights the source card they point to.
 Colours use Gradio's CSS variables so light and dark mode both read well.
 """
+
 from __future__ import annotations
 
 import gradio as gr

@@ -7,6 +7,7 @@ resolved destination is still inside the corpus folder.
 
 It does not index anything: the caller runs a rebuild afterwards.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,8 +64,9 @@ def _destination(corpus_dir: Path, name: str) -> Path:
     return candidate
 
 
-def save_one(path: str | Path, corpus_dir: Path, original_name: str | None = None,
-             max_bytes: int = config.MAX_UPLOAD_BYTES) -> tuple[str | None, str]:
+def save_one(
+    path: str | Path, corpus_dir: Path, original_name: str | None = None, max_bytes: int = config.MAX_UPLOAD_BYTES
+) -> tuple[str | None, str]:
     """(saved corpus-relative path or None, message) for one uploaded temp file."""
     shown = os.path.basename(original_name or str(path))
     name = safe_name(shown)
@@ -90,8 +92,9 @@ def save_one(path: str | Path, corpus_dir: Path, original_name: str | None = Non
     return rel, f"{shown}: saved as {rel}"
 
 
-def save_uploads(paths: list[str | Path], corpus_dir: Path, max_bytes: int = config.MAX_UPLOAD_BYTES,
-                 max_files: int = 20) -> tuple[list[str], list[str]]:
+def save_uploads(
+    paths: list[str | Path], corpus_dir: Path, max_bytes: int = config.MAX_UPLOAD_BYTES, max_files: int = 20
+) -> tuple[list[str], list[str]]:
     """Save each upload; returns (saved relative paths, one message per file)."""
     saved, messages = [], []
     for i, p in enumerate(paths or []):
