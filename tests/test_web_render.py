@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from qa import config
 from qa.errors import InvalidQuestionError
 from qa.followup import resolve_followup
 from qa.types import Answer, Citation, Passage
@@ -66,6 +67,7 @@ class FakeAssistant:
     def __init__(self, corpus_dir: Path | None = None):
         self.corpus_dir = corpus_dir or Path("/nonexistent")
         self.llm_available = False
+        self.settings = config.settings(corpus_dir=self.corpus_dir)
         self.asked: list[dict] = []
 
     def llm_hint(self):

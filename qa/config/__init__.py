@@ -11,7 +11,9 @@ start-up. Nothing here loads models or touches the network.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import fields
+from pathlib import Path
 
 from ..errors import SettingsError
 from .options import ALL_COMMANDS, Option, env_value, parse
@@ -61,6 +63,11 @@ def apply_environment() -> None:
     or llama.cpp import: the CLI, Assistant.load and qa.embedder do."""
     for name, value in ENVIRONMENT_DEFAULTS.items():
         os.environ.setdefault(name, value)
+
+
+def gradio_temp_dir() -> Path:
+    """Where Gradio keeps uploads and cached files (its own GRADIO_TEMP_DIR, else the system temp dir)."""
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
 
 
 def options() -> dict[str, Option]:

@@ -13,9 +13,7 @@ What it does not do: retrieval, answering, escaping or file handling; those live
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,7 +55,7 @@ def _header(assistant) -> str:
 def _controls(assistant, h: Handlers):
     with gr.Row():
         k = gr.Slider(1, 10, value=5, step=1, label="Passages to read", scale=2)
-        llm = bool(getattr(assistant, "llm_available", False))
+        llm = assistant.llm_available
         local = "local model" if llm else "local model (not configured)"
         mode = gr.Radio(
             [("extractive (quotes)", "extractive"), (local, "llm")],
@@ -169,15 +167,15 @@ def build_app(assistant) -> gr.Blocks:
 
 def _blocked_paths(assistant) -> list[str]:
     """Folders Gradio's file route must never serve (skipping any that would contain its own temp dir)."""
-    settings = getattr(assistant, "settings", None) or config.settings()
+    settings = assistant.settings
     candidates = [
-        getattr(assistant, "corpus_dir", None),
-        getattr(settings, "index_dir", None),
-        getattr(settings, "cache_dir", None),
+        assistant.corpus_dir,
+        settings.index_dir,
+        settings.cache_dir,
         config.REPO_ROOT,
         Path.home() / ".ssh",
     ]
-    gradio_tmp = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+    gradio_tmp = config.gradio_temp_dir()
     out = []
     for p in candidates:
         if p is None:
