@@ -35,6 +35,8 @@ MISSING_NAME_PENALTY = 0.15  # a name of the question that the sentence's articl
 CONFLICT_PENALTY = 1.0  # it names another holder of the asked-for office: it answers another question, never this one
 W_TYPE = 0.1  # confidence: the asked-for kind of answer is there (a holder of the role, a number of the kind)
 ABSENT_PENALTY = 0.5  # the sentence holds nothing of the asked-for kind (no date for "when", no name for "who")
+WEAK_FIT = 0.3  # below this type fit the penalty grows linearly to ABSENT_PENALTY at 0 (a name for an office
+# question that holds no one in that office: 0.1-0.2; a number of another kind: 0.2-0.3)
 OTHER_TIME_PENALTY = 0.15  # the question names a year; the sentence's article is dated another and never names it
 ABSTAIN_TEXT = "I could not find this in the articles."
 
@@ -175,7 +177,7 @@ def confidence(best: Scored) -> float:
     answers this question: the asked-for kind of answer is there (a date for "when", the holder of the
     role asked about, a number of the asked-for kind), the question's names are in its article, it
     gives the role to no other owner, and its article is not from another year than the question names."""
-    return 0.5 * best.dense + 0.5 * best.lex + W_TYPE * (best.fit - 0.5) - (ABSENT_PENALTY if best.fit == 0 else 0.0) \
+    return 0.5 * best.dense + 0.5 * best.lex + W_TYPE * (best.fit - 0.5) - ABSENT_PENALTY * max(0.0, 1 - best.fit / WEAK_FIT) \
         - MISSING_NAME_PENALTY * min(best.missing, 2) - (CONFLICT_PENALTY if best.conflict else 0.0) \
         - (OTHER_TIME_PENALTY if best.when == "other" else 0.0)
 

@@ -18,7 +18,7 @@ from .nouns import noun_kind
 
 _CAP = r"[A-Z][\w'’.-]*"
 _CHAIN = rf"(?:{_CAP}(?:\s+(?:of\s+|the\s+|and\s+)?{_CAP})*)"  # "Commonwealth Bank", "Bank of England"
-_FUNCTION = frozenset("the a an this that these those his her its their our my your he she it they we i "
+_FUNCTION = frozenset("of the a an this that these those his her its their our my your he she it they we i "
                       "in on at for with from by as but and or if when while after before who what which "
                       "is was were are be been did does do has have had will would".split())
 _NOT_NAMES = re.compile(r"(?:On|In|At|By|For|From|After|Before|Last|Next|This|That|The|But|And|When|While)\b"
@@ -52,23 +52,47 @@ def question_roles(question: str) -> tuple[set[str], set[str]]:
     """(role stems, owner keys) a question ties together: "Who is Russia's defence minister?" ->
     ({"defens", "minist"}, {"@RU"}). Empty unless the phrase holds a person noun (a role)."""
     roles, owners = set(), set()
+    if _ACTOR.match(question):  # "Who met the Labor leader?" asks for someone else than the leader
+        return roles, owners
     body = question[1:]  # the first word is capitalised by position
+    subject = _subject_start(body)
     for m in re.finditer(rf"({_CHAIN})['’]s?((?:\s+[a-z][\w-]*){{1,3}})", body):
         words = m.group(2).split()
+        if _in_subject(m, subject):
+            continue
         if any(_is_role_word(w) for w in words):
             owners |= _chain_keys(m.group(1))
             roles |= {stem(w) for w in words if len(w) > 3 or _is_role_word(w)}
     for m in re.finditer(rf"((?:\b[a-z][\w-]*\s+){{0,2}}\b([a-z][\w-]+)) of (?:the\s+)?({_CHAIN})", body):
-        if _is_role_word(m.group(2)):
+        if _is_role_word(m.group(2)) and not _in_subject(m, subject):
             roles |= {stem(w) for w in m.group(1).split() if w not in _FUNCTION}
             owners |= _chain_keys(m.group(3))
-    for m in re.finditer(rf"\b({_CHAIN})((?:\s+[a-z][\w-]*){{1,3}})", body):  # "the French president"
+    # "the French president", "the CIA director", "which Queensland senator": a name before the role owns it
+    for m in re.finditer(rf"\b({_CHAIN})((?:\s+[a-z][\w-]*){{1,3}})", body):
         words = m.group(2).split()
         last = max((i for i, w in enumerate(words) if _is_role_word(w)), default=-1)
-        if country_code(m.group(1)) and last >= 0:
+        owner_like = country_code(m.group(1)) or re.search(r"(?:\bthe|^hich|^hat|^hose)\s+$", body[:m.start()])
+        if owner_like and last >= 0 and not _in_subject(m, subject):
             owners |= _chain_keys(m.group(1))
             roles |= {stem(w) for w in words[:last + 1] if w not in _FUNCTION}
     return roles - owners, owners
+
+
+# "Who <verb> ...?" with a verb other than "be" or an auxiliary asks for the one who acted, not for an office
+_ACTOR = re.compile(r"\s*(?i:who)\s+(?!(?:is|was|are|were|'s|became|becomes|remains|remained|will|would|has|had|"
+                    r"did|does|do|can|could|should|may|might|must)\b)[a-z]")
+_SUBJECT = re.compile(r"(?i:ho|hom)\s+(?:did|does|do|will|would|can|could|should|might|may)\s+(?:the\s+)?")
+
+
+def _subject_start(body: str) -> int:
+    """Where the subject of "Who did <subject> <verb> ...?" starts in the question (without its first
+    letter), or -1: the subject's role ("the French president met whom?") is not the one asked for."""
+    m = _SUBJECT.match(body)
+    return m.end() if m else -1
+
+
+def _in_subject(m: re.Match, subject: int) -> bool:
+    return subject >= 0 and m.start() <= subject <= m.start(2)
 
 
 def _role_positions(words: list[str], roles: set[str]) -> list[int]:
@@ -121,6 +145,13 @@ def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
                     rf"(?i:{role_re})\s+of\s+(?:the\s+)?{_CHAIN},\s+{name}"):  # "the chancellor of Germany, X"
         out += [_drop_titles(sentence, m.span(1), roles) for m in re.finditer(pattern, sentence)
                 if not _NOT_NAMES.match(m.group(1))]
+    # "named Jane Roe as chief executive": every word of the office must be asked ("as interim leader"
+    # does not make anyone the deputy leader)
+    for m in re.finditer(rf"{name}\s+as\s+(?:the\s+|its\s+|their\s+|an?\s+)?((?:[\w-]+\s+){{0,2}}[\w-]+)", sentence):
+        office = [stem(w) for w in m.group(2).split()]
+        run = next((i for i, w in enumerate(office) if w not in roles), len(office))
+        if run and any(_is_role_word(w) for w in m.group(2).split()[:run]) and not _NOT_NAMES.match(m.group(1)):
+            out.append(_drop_titles(sentence, m.span(1), roles))
     return [sp for sp in out if sp]
 
 

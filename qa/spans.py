@@ -12,6 +12,7 @@ import re
 
 from . import evidence, qtype
 from .entities import country_spans
+from .nouns import noun_kind
 
 _SAYING = {"say", "said", "says", "announce", "announced", "tell", "told", "report", "reported", "state", "stated"}
 _REPORTED = r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$"
@@ -31,6 +32,8 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
         spans = qtype.age_spans(sentence)
     if kind == qtype.PERSON or (kind == qtype.ENTITY and asked.head):  # "Irish", "US" name no person or firm
         spans = [s for s in spans if not _only_country(sentence[s[0]:s[1]])]
+    if kind == qtype.PLACE:  # "Senator Bartlett", "Dr Ruiz": a titled name is a person, not a place
+        spans = [s for s in spans if not _titled_person(sentence[s[0]:s[1]])]
     if not spans:
         return None, 0.0
     if kind == qtype.NUMBER:
@@ -53,6 +56,17 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
             and not asked.words & _SAYING:
         return span, 0.0  # "..., the ambassador said Saturday": the day it was said, not of the event asked about
     return span, fit
+
+
+_HONORIFIC = {"Mr", "Mrs", "Ms", "Dr", "Sir", "Dame", "Lord", "Lady"}
+
+
+def _titled_person(text: str) -> bool:
+    """A person's title or a role noun before a name ("Senator Andrew Bartlett", "Mr Howard"), with
+    no place noun in it ("Prince Edward Island" stays a place)."""
+    words = [w.rstrip(".") for w in text.split()]
+    return len(words) >= 2 and (words[0] in _HONORIFIC or noun_kind(words[0].lower()) == "person") \
+        and not any(noun_kind(w.lower()) == "place" for w in words[1:])
 
 
 def _only_country(text: str) -> bool:
