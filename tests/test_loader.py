@@ -203,3 +203,35 @@ def test_loading_reports_progress_in_bytes_to_the_end(tmp_path):
     total = sum(p.stat().st_size for p in tmp_path.iterdir())
     assert calls[-1] == (total, total, "Reading articles")
     assert all(0 <= d <= t for d, t, _ in calls)
+
+
+def test_lines_repeated_across_many_articles_of_a_corpus_are_dropped_and_story_kept(tmp_path):
+    """An outlet's furniture (a short line in many of its articles) goes; story text stays, including a
+    line two articles share and a long paragraph syndicated to every article; offsets stay verbatim."""
+    footer = "Get the Morning Brief delivered to your inbox every weekday"
+    shared = "The council will meet again next month."
+    syndicated = ("A wire story paragraph that every paper reprinted in full, long enough to be story text "
+                  "rather than page furniture, about rainfall, rivers and the dams that feed the city. ") * 2
+    raws = {}
+    for i in range(6):
+        body = [f"Story {i}: the mayor of Town{i} opened a bridge on Monday.", syndicated.strip(), footer,
+                f"Residents of Town{i} welcomed it, the {i}th such opening this year."]
+        if i < 2:
+            body.insert(2, shared)
+        raws[f"a{i}.txt"] = "\n\n".join(body) + "\n"
+        (tmp_path / f"a{i}.txt").write_text(raws[f"a{i}.txt"], encoding="utf-8")
+    docs, skipped = load_corpus(tmp_path)
+    assert len(docs) == 6 and not skipped
+    for doc in docs:
+        assert footer not in doc.text
+        assert "opened a bridge" in doc.text and "welcomed it" in doc.text and syndicated.strip() in doc.text
+        check_segments(doc, raws[doc.path])
+    assert sum(shared in d.text for d in docs) == 2  # in two articles only: not a template
+
+
+def test_a_one_line_record_corpus_has_no_template_lines(tmp_path):
+    lines = [json.dumps({"id": i, "text": f"Same words in every record number {i}. Sign up now for more."})
+             for i in range(5)]
+    (tmp_path / "r.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    docs, _ = load_corpus(tmp_path)
+    assert len(docs) == 5 and all("Same words" in d.text for d in docs)
