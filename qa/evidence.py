@@ -58,10 +58,19 @@ def near_head(sentence: str, span: tuple[int, int], head: str | None) -> bool:
     if not head:
         return False
     key = stem(head)
-    window = sentence[max(0, span[0] - 40):span[1] + 30]
     left = re.findall(r"[\w'-]+", sentence[max(0, span[0] - 40):span[0]])[-4:]
-    inside_or_after = re.findall(r"[\w'-]+", sentence[span[0]:span[1] + 30])[:6]
-    return bool(window) and any(stem(w) == key for w in left + inside_or_after)
+    inside = re.findall(r"[\w'-]+", sentence[span[0]:span[1]])
+    after = re.findall(r"[\w'-]+", sentence[span[1]:span[1] + 40])[:4]
+    # after the name, the noun must be in apposition ("X, an Islamic website"), not in another clause
+    # ("X said he will weep if a single mother ...")
+    upto = next((i for i, w in enumerate(after) if stem(w) == key), None)
+    apposed = upto is not None and not any(w.lower() in _CLAUSE for w in after[:upto])
+    return any(stem(w) == key for w in left + inside) or apposed
+
+
+# words that start another clause or predicate: a noun after them is not said of the name before them
+_CLAUSE = frozenset("said says told is was were are has have had will would he she they it if and but who which "
+                    "that when while after before because".split())
 
 
 def describes_unnamed(sentence: str, span: tuple[int, int], head: str | None) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .entities import country_code
+
 PERSON_NOUNS = frozenset("""
 person people man woman men women boy girl child son daughter wife husband mother father brother sister
 president minister premier chancellor secretary leader official king queen prince princess ruler duke emperor
@@ -72,6 +74,6 @@ def noun_kind(noun: str) -> str | None:
             return "person"
         if form in ORG_NOUNS:
             return "entity"
-    if _AGENT.fullmatch(noun):
+    if _AGENT.fullmatch(noun) and country_code(noun.capitalize()) is None:  # "nigerian" is no role
         return "person"
     return None
