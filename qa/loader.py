@@ -10,6 +10,7 @@ What it does not do: chunk, embed, deduplicate near-identical articles, or touch
 Segments map the clean text into the decoded file text (for HTML: into trafilatura's extracted
 text, since markup has no verbatim mapping). `load_corpus` never lets one bad file stop a build.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,8 +32,9 @@ SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".js
 _DATE_PREFIX = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+", re.I)
 
 
-def load_corpus(corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES,
-                progress: Progress | None = None) -> tuple[list[Document], list[Skipped]]:
+def load_corpus(
+    corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES, progress: Progress | None = None
+) -> tuple[list[Document], list[Skipped]]:
     """All indexable documents (sorted by doc_id) and every file or record that was skipped.
     `max_file_bytes` limits an article file, or each record of a .json/.jsonl export."""
     corpus_dir = Path(corpus_dir)
@@ -57,8 +59,9 @@ def load_corpus(corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES,
     return sorted(docs, key=lambda d: d.doc_id), skipped
 
 
-def _without_templates(docs: list[Document], corpus_dir: Path, max_file_bytes: int,
-                       skipped: list[Skipped]) -> list[Document]:
+def _without_templates(
+    docs: list[Document], corpus_dir: Path, max_file_bytes: int, skipped: list[Skipped]
+) -> list[Document]:
     """Second pass: short lines that recur across many articles of this corpus (an outlet's furniture,
     qa.templates) are dropped; only files holding such a line are read and cleaned again."""
     found = templates.template_lines(d.text for d in docs)
@@ -80,8 +83,10 @@ def _files_to_read(corpus_dir: Path, skipped: list[Skipped]) -> list[tuple[Path,
     for path, problem in _walk(corpus_dir, corpus_dir.resolve(), set()):
         rel = path.relative_to(corpus_dir).as_posix()
         if not problem and not _utf8_name(rel):  # ids and reports are UTF-8 text; this name is not
-            rel, problem = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), \
-                "file name is not valid UTF-8 (rename the file)"
+            rel, problem = (
+                rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                "file name is not valid UTF-8 (rename the file)",
+            )
         real = None if problem else path.resolve()  # a problem entry may be a loop: never resolve it
         if real is not None and real in seen_real:
             problem = f"duplicate of {seen_real[real]}"
@@ -123,8 +128,9 @@ def load_file(path: Path, corpus_dir: Path, max_file_bytes: int = config.MAX_FIL
     return docs
 
 
-def _load_safely(path: Path, corpus_dir: Path, max_file_bytes: int, advance=None,
-                 templates: frozenset[str] = frozenset()) -> tuple[list[Document], list[Skipped]]:
+def _load_safely(
+    path: Path, corpus_dir: Path, max_file_bytes: int, advance=None, templates: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Skipped]]:
     rel = path.relative_to(corpus_dir).as_posix()
     try:
         return _load(path, corpus_dir, max_file_bytes, advance, templates)
@@ -190,8 +196,9 @@ def _read_text(path: Path, max_file_bytes: int) -> str:
     return text
 
 
-def _load(path: Path, corpus_dir: Path, max_file_bytes: int, advance=None,
-          templates: frozenset[str] = frozenset()) -> tuple[list[Document], list[Skipped]]:
+def _load(
+    path: Path, corpus_dir: Path, max_file_bytes: int, advance=None, templates: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Skipped]]:
     rel = path.relative_to(corpus_dir).as_posix()
     suffix = path.suffix.lower()
     try:
@@ -216,8 +223,9 @@ def _load(path: Path, corpus_dir: Path, max_file_bytes: int, advance=None,
     return [_make_doc(text, meta, rel, rel, body_start, templates)], []
 
 
-def _records_file(numbered, rel: str, skipped: list[Skipped], max_record_bytes: int,
-                  templates: frozenset[str] = frozenset()) -> tuple[list[Document], list[Skipped]]:
+def _records_file(
+    numbered, rel: str, skipped: list[Skipped], max_record_bytes: int, templates: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Skipped]]:
     """The documents of a .json/.jsonl file and its bad records; a file with no records is unusable."""
     docs = records_to_docs(numbered, rel, skipped, max_record_bytes, templates)
     if not docs and not skipped:
@@ -225,8 +233,9 @@ def _records_file(numbered, rel: str, skipped: list[Skipped], max_record_bytes: 
     return docs, skipped
 
 
-def _make_doc(raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0,
-              templates: frozenset[str] = frozenset()) -> Document:
+def _make_doc(
+    raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0, templates: frozenset[str] = frozenset()
+) -> Document:
     """Clean `raw[offset:]` (offset skips front matter) and attach title/date/source."""
     date = iso_date(meta.get("date"))
     prefix = _DATE_PREFIX.match(raw, offset)
@@ -238,17 +247,34 @@ def _make_doc(raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0,
         raise LoadError("no text after cleaning")
     segments = tuple((cs, rs + offset, n) for cs, rs, n in segments)
     date = date or dateline_date(raw[offset:])
-    source = next((str(meta[k]).strip() for k in ("url", "source", "link")
-                   if isinstance(meta.get(k), str) and re.match(r"https?://\S+$", meta[k].strip())), rel)
+    source = next(
+        (
+            str(meta[k]).strip()
+            for k in ("url", "source", "link")
+            if isinstance(meta.get(k), str) and re.match(r"https?://\S+$", meta[k].strip())
+        ),
+        rel,
+    )
     title = meta.get("title")
     title = " ".join(title.split()) if isinstance(title, str) and title.strip() else guess_title(clean)
-    return Document(doc_id=doc_id, title=cap_title(title), date=date, source=source, text=clean,
-                    content_hash=hashlib.sha256(clean.encode("utf-8")).hexdigest(), path=rel,
-                    segments=segments)
+    return Document(
+        doc_id=doc_id,
+        title=cap_title(title),
+        date=date,
+        source=source,
+        text=clean,
+        content_hash=hashlib.sha256(clean.encode("utf-8")).hexdigest(),
+        path=rel,
+        segments=segments,
+    )
 
 
-def records_to_docs(numbered, rel: str, skipped: list[Skipped], max_record_bytes: int = config.MAX_FILE_BYTES,
-                    templates: frozenset[str] = frozenset()) -> list[Document]:
+def records_to_docs(
+    numbered,
+    rel: str,
+    skipped: list[Skipped],
+    max_record_bytes: int = config.MAX_FILE_BYTES,
+    templates: frozenset[str] = frozenset(),
+) -> list[Document]:
     """Documents from (number, record dict) pairs, cleaned exactly as a .jsonl file's records are."""
-    return records.to_docs(numbered, rel, skipped, max_record_bytes,
-                           functools.partial(_make_doc, templates=templates))
+    return records.to_docs(numbered, rel, skipped, max_record_bytes, functools.partial(_make_doc, templates=templates))
