@@ -58,6 +58,15 @@ port airport border location venue stadium ground park street road building pris
 """.split()
 )
 
+# Nouns for an amount: "What was the death toll?", "What is life expectancy ...?" ask for a number.
+QUANTITY_NOUNS = frozenset(
+    """
+number amount total sum tally toll population price cost value worth salary wage fee budget revenue
+income profit loss debt deficit surplus rate ratio percentage proportion age length height depth width
+distance speed weight size area volume temperature expectancy score margin majority turnout capacity duration
+""".split()
+)
+
 _AGENT = re.compile(r"\w{3,}(?:ist|ian|man|woman|person|eer)s?$")
 
 
@@ -81,6 +90,8 @@ def noun_kind(noun: str) -> str | None:
             return "person"
         if form in ORG_NOUNS:
             return "entity"
+        if form in QUANTITY_NOUNS:
+            return "quantity"
     if _AGENT.fullmatch(noun) and country_code(noun.capitalize()) is None:  # "nigerian" is no role
         return "person"
     return None

@@ -47,7 +47,9 @@ _NOUN_PHRASE = re.compile(
     rf"(?:^|\b(?:in|on|at|by|from|for|of|to|with) )(which|what)((?: (?!{_AUX}\b)[\w'-]+){{1,3}})"
     r"|\bname of (?:the |an? |\w+['’]s )?((?:[\w'-]+ ?){1,3})"
 )
-_KIND_OF_NOUN = {"person": PERSON, "entity": ENTITY, "place": PLACE}
+_KIND_OF_NOUN = {"person": PERSON, "entity": ENTITY, "place": PLACE, "quantity": NUMBER}
+# "What was the highest temperature ...?": the noun after "what is/was (the)" may be an amount asked for
+_WHAT_IS = re.compile(r"^what (?:is|was|are|were) (?:the |an? )?((?:[\w'-]+ ?){1,3})")
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
@@ -120,7 +122,9 @@ def noun_type(q: str) -> str:
     """Answer type from the noun asked for; "which" + an unknown noun still selects a named thing."""
     noun = head_noun(q)
     if noun is None:
-        return OTHER
+        m = _WHAT_IS.match(q)
+        amount = m and any(noun_kind(w) == "quantity" for w in m.group(1).split())
+        return NUMBER if amount else OTHER
     kind = noun_kind(noun)
     fallback = ENTITY if re.search(r"\bwhich\b", q) else OTHER
     return _KIND_OF_NOUN.get(kind, fallback) if kind is not None else fallback

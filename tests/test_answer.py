@@ -210,6 +210,11 @@ def test_a_differently_qualified_office_is_another_office(question, sentence, ot
         ("Which island did the yacht reach?", qtype.PLACE),
         ("Where was the reporter who broke the story?", qtype.PLACE),  # the leading wh-word decides
         ("What reason did the minister give?", qtype.OTHER),
+        # a noun for an amount asks for a number, after "what" or "what is/was (the)"
+        ("What was the death toll from the storm?", qtype.NUMBER),
+        ("What is the population of the island?", qtype.NUMBER),
+        ("What temperature did the city reach?", qtype.NUMBER),
+        ("What was the name of the count of Toulouse?", qtype.OTHER),  # "count" is too often no amount
     ],
 )
 def test_question_types_from_the_noun_asked_for(question, kind):
