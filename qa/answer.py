@@ -15,7 +15,6 @@ or generate text.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -63,7 +62,6 @@ class Scored:
     span: tuple[int, int] | None  # short-answer offsets within the sentence text
     conflict: bool = False  # it names another holder of the office asked about (offices.sentence_owners/other_office)
     when: str = "fits"  # evidence.year_agreement: "fits", "unknown" or "other"
-    relation: float = 1.0  # IDF share of the question's words other than names found around the sentence
     helper: Scored | None = None  # the neighbouring sentence that holds the asked-for kind of answer
 
 
@@ -86,7 +84,7 @@ class Extractor:
 
     def _lex(self, q_tokens: set[str], row: int) -> float:
         """IDF-weighted share of the question's words found in the sentence, blended with its neighbours
-        (a news sentence often leans on the one before it: "He acknowledged... Warehouses are empty.")."""
+        (a news sentence often leans on the one before it: "He spoke of the shortage. Shops are empty.")."""
         total = sum(self.idf.get(t, self.default_idf) for t in q_tokens)
         if not total:
             return 0.0
@@ -98,15 +96,6 @@ class Extractor:
         hit = sum(self.idf.get(t, self.default_idf) for t in q_tokens & own)
         near = sum(self.idf.get(t, self.default_idf) for t in q_tokens & window)
         return (1 - W_CONTEXT) * hit / total + W_CONTEXT * near / total
-
-    def _relation(self, rel_tokens: set[str], row: int) -> float:
-        """Share (IDF-weighted) of the question's non-name words in the sentence or its neighbours: the
-        relation asked about ("won", "ballot", "budgeted") must be there, not only the names."""
-        total = sum(self.idf.get(t, self.default_idf) for t in rel_tokens)
-        if not total:
-            return 1.0
-        window = set(lexical.tokenize(self._window(row)))
-        return sum(self.idf.get(t, self.default_idf) for t in rel_tokens & window) / total
 
     def _article_keys(self, doc_id: str) -> set[str]:
         if doc_id not in self._articles:  # keyed once per article, not once per sentence
@@ -132,7 +121,6 @@ class Extractor:
     ) -> list[Scored]:
         asked = evidence.analyse(question)
         q_tokens = set(lexical.tokenize(question))
-        rel_tokens = q_tokens - set(lexical.tokenize(" ".join(re.findall(r"\b[A-Z][\w'’-]*", question[1:]))))
         scored, seen, missing = [], set(), {}
         for p_idx, rows in enumerate(rows_per_passage):
             for row in rows:
@@ -161,8 +149,6 @@ class Extractor:
                 scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span, conflict, when))
         _lend_neighbour_fit(scored, self.index.sent_doc, asked.kind)
         scored.sort(key=lambda s: (-s.score, s.row))
-        if scored:
-            scored[0].relation = self._relation(rel_tokens, scored[0].row)
         return scored
 
     def _when(self, asked: evidence.Asked, row: int, doc_id: str) -> str:
@@ -176,8 +162,8 @@ NEIGHBOUR_FIT = 0.8  # share of a neighbour's type fit a sentence without one ma
 
 
 def _lend_neighbour_fit(scored: list[Scored], sent_doc, kind: str) -> None:
-    """A sentence with nothing of the asked-for kind whose neighbour in the same article has it ("A gay
-    student is suing his school." + "Tim, 16, alleged ...") borrows part of that fit; the neighbour is
+    """A sentence with nothing of the asked-for kind whose neighbour in the same article has it ("A
+    student is suing his school." + "Jo Smith, 16, alleged ...") borrows part of that fit; the neighbour is
     then quoted with it. News often states the event in one sentence and the name or number in the next."""
     if kind == qtype.OTHER:
         return

@@ -64,15 +64,15 @@ def holder_fit(sentence: str, asked: Asked) -> tuple[float, tuple[int, int] | No
 
 
 def near_head(sentence: str, span: tuple[int, int], head: str | None) -> bool:
-    """The name contains or stands within a few words of the noun asked for ("Dongting Lake",
-    "the website IslamOnline.net", "police spokesman Gary Ellis")."""
+    """The name contains or stands within a few words of the noun asked for ("Crater Lake",
+    "the website Example.org", "police spokesman Jo Bloggs")."""
     if not head:
         return False
     key = stem(head)
     left = re.findall(r"[\w'-]+", sentence[max(0, span[0] - 40) : span[0]])[-4:]
     inside = re.findall(r"[\w'-]+", sentence[span[0] : span[1]])
     after = re.findall(r"[\w'-]+", sentence[span[1] : span[1] + 40])[:4]
-    # after the name, the noun must be in apposition ("X, an Islamic website"), not in another clause
+    # after the name, the noun must be in apposition ("X, a news website"), not in another clause
     # ("X said he will weep if a single mother ...")
     upto = next((i for i, w in enumerate(after) if stem(w) == key), None)
     apposed = upto is not None and not any(w.lower() in _CLAUSE for w in after[:upto])
@@ -87,7 +87,7 @@ _CLAUSE = frozenset(
 
 
 def describes_unnamed(sentence: str, span: tuple[int, int], head: str | None) -> bool:
-    """ "an Islamic website", "a Melbourne Christian school": a capitalised word describing an unnamed
+    """ "a Canadian website", "a Boston Catholic school": a capitalised word describing an unnamed
     thing of the kind asked for, not its name."""
     if not head:
         return False

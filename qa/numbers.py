@@ -4,7 +4,7 @@ in a sentence is of that kind.
 What it does: `number_kind(question)` says which kind of number is asked for (an age, a sum of money, a
 length, a duration, a count of some noun); `number_fit` scores a number span of a sentence against it
 ("aged 61" fits "how old", "$5m" fits "how much money", "400 asylum seekers" fits "how many asylum
-seekers"); `age_spans` finds ages ("aged 61", "a 61-year-old", "Tim, 16,"). It does not find number
+seekers"); `age_spans` finds ages ("aged 61", "a 61-year-old", "Jo Smith, 16,"). It does not find number
 candidates (qa.qtype) or pick the answer (qa.spans).
 """
 

@@ -76,7 +76,7 @@ def question_roles(question: str) -> tuple[set[str], set[str]]:
         if _is_role_word(m.group(2)) and not _in_subject(m, subject):
             roles |= {stem(w) for w in m.group(1).split() if w not in _FUNCTION}
             owners |= _chain_keys(m.group(3))
-    # "the French president", "the CIA director", "which Queensland senator": a name before the role owns it
+    # "the French president", "the CIA director", "which Texas senator": a name before the role owns it
     for m in re.finditer(rf"\b({_CHAIN})((?:\s+[a-z][\w-]*){{1,3}})", body):
         words = m.group(2).split()
         last = max((i for i, w in enumerate(words) if _is_role_word(w)), default=-1)

@@ -33,7 +33,7 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
         spans = numbers.age_spans(sentence)
     if kind == qtype.PERSON or (kind == qtype.ENTITY and asked.head):  # "Irish", "US" name no person or firm
         spans = [s for s in spans if not _only_country(sentence[s[0] : s[1]])]
-    if kind == qtype.PLACE:  # "Senator Bartlett", "Dr Ruiz": a titled name is a person, not a place
+    if kind == qtype.PLACE:  # "Senator Jane Roe", "Dr Ruiz": a titled name is a person, not a place
         spans = [s for s in spans if not _titled_person(sentence[s[0] : s[1]])]
     if not spans:
         return None, 0.0
@@ -66,7 +66,7 @@ _HONORIFIC = {"Mr", "Mrs", "Ms", "Dr", "Sir", "Dame", "Lord", "Lady"}
 
 
 def _titled_person(text: str) -> bool:
-    """A person's title or a role noun before a name ("Senator Andrew Bartlett", "Mr Howard"), with
+    """A person's title or a role noun before a name ("Senator Jane Roe", "Mr Smith"), with
     no place noun in it ("Prince Edward Island" stays a place)."""
     words = [w.rstrip(".") for w in text.split()]
     return (
