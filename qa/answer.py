@@ -12,15 +12,17 @@ loses confidence and carries a note. Weak evidence means abstaining (`confidence
 other articles that say the same thing are cited as corroboration. It does not retrieve passages
 or generate text.
 """
+
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 import numpy as np
 
-from . import evidence, lexical, offices, qtype, retrieve
+from . import evidence, lexical, offices, qtype
 from .config import ABSTAIN_BELOW
+from .corroborate import corroborating_rows
 from .entities import text_keys
 from .index import Index
 from .spans import answer_span, best_span, span_fit  # noqa: F401  (best_span, span_fit: public here too)
@@ -29,14 +31,23 @@ from .types import Answer, Citation, Passage
 W_DENSE, W_LEX, W_FIT, W_RANK = 0.45, 0.40, 0.15, 0.05
 W_CONTEXT = 0.3  # share of the lexical score that neighbouring sentences may supply
 SECOND_WITHIN = 0.93  # a second sentence is added when it scores this close to the best
-CORROBORATE_COSINE = 0.72  # another article's sentence this close (and agreeing on the span) corroborates
-CORROBORATE_MAX = 3
 MISSING_NAME_PENALTY = 0.15  # a name of the question that the sentence's article never mentions
 CONFLICT_PENALTY = 1.0  # it names another holder of the asked-for office: it answers another question, never this one
 W_TYPE = 0.1  # confidence: the asked-for kind of answer is there (a holder of the role, a number of the kind)
 ABSENT_PENALTY = 0.5  # the sentence holds nothing of the asked-for kind (no date for "when", no name for "who")
+WEAK_FIT = 0.3  # below this type fit the penalty grows linearly to ABSENT_PENALTY at 0 (a name for an office
+# question that holds no one in that office: 0.1-0.2; a number of another kind: 0.2-0.3)
 OTHER_TIME_PENALTY = 0.15  # the question names a year; the sentence's article is dated another and never names it
 ABSTAIN_TEXT = "I could not find this in the articles."
+
+
+class IdfTable(Protocol):
+    """What the answerer needs of the lexical backend's IDF table (qa.backends.bm25.IdfTable): a lookup
+    with a default, and the IDF of a token the index never saw."""
+
+    unknown: float
+
+    def get(self, key: str, default: float) -> float: ...
 
 
 @dataclass
@@ -51,7 +62,6 @@ class Scored:
     span: tuple[int, int] | None  # short-answer offsets within the sentence text
     conflict: bool = False  # it names another holder of the office asked about (offices.sentence_owners/other_office)
     when: str = "fits"  # evidence.year_agreement: "fits", "unknown" or "other"
-    relation: float = 1.0  # IDF share of the question's words other than names found around the sentence
     helper: Scored | None = None  # the neighbouring sentence that holds the asked-for kind of answer
 
 
@@ -61,7 +71,8 @@ class Extractor:
         # squared IDF, as in the dot product of two tf-idf vectors: the rare word a question shares with
         # a sentence ("warehouses") should outweigh several common ones ("minister", "said", "defence");
         # computed per token when asked, so a large index costs nothing at load
-        self.idf = index.bm25.idf(power=2)
+        # the backend protocol declares a Mapping; its tables also carry `.unknown` (qa.backends)
+        self.idf = cast(IdfTable, index.bm25.idf(power=2))
         self.default_idf = self.idf.unknown
         self._tokens: dict[int, set[str]] = {}
         self._articles: dict[str, set[str]] = {}
@@ -73,7 +84,7 @@ class Extractor:
 
     def _lex(self, q_tokens: set[str], row: int) -> float:
         """IDF-weighted share of the question's words found in the sentence, blended with its neighbours
-        (a news sentence often leans on the one before it: "He acknowledged... Warehouses are empty.")."""
+        (a news sentence often leans on the one before it: "He spoke of the shortage. Shops are empty.")."""
         total = sum(self.idf.get(t, self.default_idf) for t in q_tokens)
         if not total:
             return 0.0
@@ -85,15 +96,6 @@ class Extractor:
         hit = sum(self.idf.get(t, self.default_idf) for t in q_tokens & own)
         near = sum(self.idf.get(t, self.default_idf) for t in q_tokens & window)
         return (1 - W_CONTEXT) * hit / total + W_CONTEXT * near / total
-
-    def _relation(self, rel_tokens: set[str], row: int) -> float:
-        """Share (IDF-weighted) of the question's non-name words in the sentence or its neighbours: the
-        relation asked about ("won", "ballot", "budgeted") must be there, not only the names."""
-        total = sum(self.idf.get(t, self.default_idf) for t in rel_tokens)
-        if not total:
-            return 1.0
-        window = set(lexical.tokenize(self._window(row)))
-        return sum(self.idf.get(t, self.default_idf) for t in rel_tokens & window) / total
 
     def _article_keys(self, doc_id: str) -> set[str]:
         if doc_id not in self._articles:  # keyed once per article, not once per sentence
@@ -107,15 +109,18 @@ class Extractor:
         return sum(1 for n in names if n not in self._article_keys(doc_id)) if names else 0
 
     def _window(self, row: int) -> str:
-        rows = [r for r in (row - 1, row, row + 1)
-                if 0 <= r < len(self.index.sent_doc) and self.index.sent_doc[r] == self.index.sent_doc[row]]
+        rows = [
+            r
+            for r in (row - 1, row, row + 1)
+            if 0 <= r < len(self.index.sent_doc) and self.index.sent_doc[r] == self.index.sent_doc[row]
+        ]
         return " ".join(self.index.sentence_text(r) for r in rows)
 
-    def score_sentences(self, question: str, qvec: np.ndarray, passages: list[Passage],
-                        rows_per_passage: list[list[int]]) -> list[Scored]:
+    def score_sentences(
+        self, question: str, qvec: np.ndarray, passages: list[Passage], rows_per_passage: list[list[int]]
+    ) -> list[Scored]:
         asked = evidence.analyse(question)
         q_tokens = set(lexical.tokenize(question))
-        rel_tokens = q_tokens - set(lexical.tokenize(" ".join(re.findall(r"\b[A-Z][\w'’-]*", question[1:]))))
         scored, seen, missing = [], set(), {}
         for p_idx, rows in enumerate(rows_per_passage):
             for row in rows:
@@ -131,15 +136,19 @@ class Extractor:
                 conflict = (bool(named) and not named & asked.owners) or offices.other_office(text, asked.office_mods)
                 doc_id = self.index.sent_doc[row]
                 when = self._when(asked, row, doc_id)
-                score = W_DENSE * dense + W_LEX * lex + W_FIT * fit + W_RANK / (1 + p_idx) \
-                    - (CONFLICT_PENALTY if conflict else 0.0) - (OTHER_TIME_PENALTY if when == "other" else 0.0)
+                score = (
+                    W_DENSE * dense
+                    + W_LEX * lex
+                    + W_FIT * fit
+                    + W_RANK / (1 + p_idx)
+                    - (CONFLICT_PENALTY if conflict else 0.0)
+                    - (OTHER_TIME_PENALTY if when == "other" else 0.0)
+                )
                 if doc_id not in missing:  # the same for every sentence of an article
                     missing[doc_id] = self._missing_names(asked.names, doc_id)
                 scored.append(Scored(row, p_idx, score, dense, lex, fit, missing[doc_id], span, conflict, when))
         _lend_neighbour_fit(scored, self.index.sent_doc, asked.kind)
         scored.sort(key=lambda s: (-s.score, s.row))
-        if scored:
-            scored[0].relation = self._relation(rel_tokens, scored[0].row)
         return scored
 
     def _when(self, asked: evidence.Asked, row: int, doc_id: str) -> str:
@@ -153,8 +162,8 @@ NEIGHBOUR_FIT = 0.8  # share of a neighbour's type fit a sentence without one ma
 
 
 def _lend_neighbour_fit(scored: list[Scored], sent_doc, kind: str) -> None:
-    """A sentence with nothing of the asked-for kind whose neighbour in the same article has it ("A gay
-    student is suing his school." + "Tim, 16, alleged ...") borrows part of that fit; the neighbour is
+    """A sentence with nothing of the asked-for kind whose neighbour in the same article has it ("A
+    student is suing his school." + "Jo Smith, 16, alleged ...") borrows part of that fit; the neighbour is
     then quoted with it. News often states the event in one sentence and the name or number in the next."""
     if kind == qtype.OTHER:
         return
@@ -162,8 +171,11 @@ def _lend_neighbour_fit(scored: list[Scored], sent_doc, kind: str) -> None:
     for s in scored:
         if s.fit > 0:
             continue
-        near = [by_row[r] for r in (s.row + 1, s.row - 1) if r in by_row and sent_doc[r] == sent_doc[s.row]
-                and by_row[r].fit >= 0.6 and not by_row[r].conflict]
+        near = [
+            by_row[r]
+            for r in (s.row + 1, s.row - 1)
+            if r in by_row and sent_doc[r] == sent_doc[s.row] and by_row[r].fit >= 0.6 and not by_row[r].conflict
+        ]
         if near:
             s.helper = near[0]
             s.fit = NEIGHBOUR_FIT * near[0].fit
@@ -175,9 +187,15 @@ def confidence(best: Scored) -> float:
     answers this question: the asked-for kind of answer is there (a date for "when", the holder of the
     role asked about, a number of the asked-for kind), the question's names are in its article, it
     gives the role to no other owner, and its article is not from another year than the question names."""
-    return 0.5 * best.dense + 0.5 * best.lex + W_TYPE * (best.fit - 0.5) - (ABSENT_PENALTY if best.fit == 0 else 0.0) \
-        - MISSING_NAME_PENALTY * min(best.missing, 2) - (CONFLICT_PENALTY if best.conflict else 0.0) \
+    return (
+        0.5 * best.dense
+        + 0.5 * best.lex
+        + W_TYPE * (best.fit - 0.5)
+        - ABSENT_PENALTY * max(0.0, 1 - best.fit / WEAK_FIT)
+        - MISSING_NAME_PENALTY * min(best.missing, 2)
+        - (CONFLICT_PENALTY if best.conflict else 0.0)
         - (OTHER_TIME_PENALTY if best.when == "other" else 0.0)
+    )
 
 
 def citation(index: Index, n: int, row: int) -> Citation:
@@ -186,39 +204,9 @@ def citation(index: Index, n: int, row: int) -> Citation:
     return Citation(n, doc.doc_id, doc.title, doc.source, doc.date, doc.text[start:end], start, end)
 
 
-def corroborating_rows(index: Index, best: Scored, exclude_docs: set[str]) -> list[int]:
-    """Sentences in other articles that report the same thing (and the same short answer, if any)."""
-    # a bounded candidate set (the chunks nearest the sentence), never a scan of every sentence
-    rows, sims = retrieve.similar_sentences(index, best.row, 50)
-    span_text = None
-    if best.span:
-        span_text = _norm(index.sentence_text(best.row)[best.span[0]:best.span[1]])
-    out, docs = [], set(exclude_docs)
-    for row, sim in zip(rows.tolist(), sims.tolist(), strict=True):
-        doc = index.sent_doc[row]
-        if doc in docs or sim < CORROBORATE_COSINE:
-            continue
-        if span_text and not _shares_number_or_name(span_text, _norm(index.sentence_text(row))):
-            continue
-        out.append(int(row))
-        docs.add(doc)
-        if len(out) == CORROBORATE_MAX:
-            break
-    return out
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def _shares_number_or_name(span: str, other: str) -> bool:
-    key = [w for w in span.split() if w.isdigit() or len(w) > 3] or span.split()
-    return all(re.search(rf"\b{re.escape(w)}\b", other) for w in key)
-
-
 def _compose(index: Index, best: Scored, runner_up: Scored | None) -> tuple[str, list[Citation], int]:
     """Answer text with [n] markers, its citations, and how many articles report the best sentence."""
-    corroborators = corroborating_rows(index, best, {index.sent_doc[best.row]})
+    corroborators = corroborating_rows(index, best.row, best.span, {index.sent_doc[best.row]})
     chosen = [best] + ([runner_up] if runner_up and runner_up.row not in corroborators else [])
     chosen.sort(key=lambda s: (index.sent_doc[s.row], int(index.sent_spans[s.row][0])))
     citations: list[Citation] = []
@@ -234,9 +222,15 @@ def _compose(index: Index, best: Scored, runner_up: Scored | None) -> tuple[str,
     return " ".join(parts), citations, 1 + len(corroborators)
 
 
-def extractive_answer(index: Index, extractor: Extractor, question: str, qvec: np.ndarray,
-                      passages: list[Passage], rows_per_passage: list[list[int]],
-                      abstain_below: float = ABSTAIN_BELOW) -> Answer:
+def extractive_answer(
+    index: Index,
+    extractor: Extractor,
+    question: str,
+    qvec: np.ndarray,
+    passages: list[Passage],
+    rows_per_passage: list[list[int]],
+    abstain_below: float = ABSTAIN_BELOW,
+) -> Answer:
     scored = extractor.score_sentences(question, qvec, passages, rows_per_passage)
     conf = confidence(scored[0]) if scored else 0.0
     if not scored or conf < abstain_below:
@@ -248,14 +242,20 @@ def extractive_answer(index: Index, extractor: Extractor, question: str, qvec: n
     runner_up = best.helper or runner_up  # the neighbour holding the answer is always quoted with it
     text, citations, reporters = _compose(index, best, runner_up)
     if reporters > 1:
-        text += f"\n\nThe first point is reported by {reporters} articles." if runner_up else \
-            f"\n\nReported by {reporters} articles."
+        text += (
+            f"\n\nThe first point is reported by {reporters} articles."
+            if runner_up
+            else f"\n\nReported by {reporters} articles."
+        )
     holder = best.helper or best
-    short = index.sentence_text(holder.row)[holder.span[0]:holder.span[1]] if holder.span else None
+    short = index.sentence_text(holder.row)[holder.span[0] : holder.span[1]] if holder.span else None
     note = ""
     if best.when != "fits":  # "Who won the 2022 race?" quoted from an article about another year
         date = index.documents[index.sent_doc[best.row]].date
         years = ", ".join(sorted(evidence.analyse(question).years))
-        note = (f"The quoted article is dated {date}; the question asks about {years}."
-                if date else "The quoted sentence does not say which year it is about.")
+        note = (
+            f"The quoted article is dated {date}; the question asks about {years}."
+            if date
+            else "The quoted sentence does not say which year it is about."
+        )
     return Answer(question, text, short, citations, passages, False, note=note, confidence=round(conf, 4))

@@ -12,6 +12,7 @@ no Markdown/HTML stripping), parse dates, or read files. It is deliberately cons
 dropping a story sentence is worse than keeping a caption, so rules refuse any line that
 contains a double quote (quotes are story) and only fire on short, self-contained lines.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,61 +22,96 @@ from itertools import pairwise
 _QUOTES = re.compile(r'["\u201c\u201d\u00ab\u00bb\u201e]')
 
 # Whole-line UI chrome: widgets, ad slots, share bars, follow-us lines. Matched in full.
-_CHROME = re.compile(r"(?:" + "|".join([
-    r"advertisement|advertising|sponsored(?: content)?|ad|promoted",
-    r"top (?:content|stories)(?: trending)?|trending(?: now| stories)?|most (?:read|popular)",
-    # display toggles of any site's article page ("Enable Read mode", "Dark mode", "Reader view")
-    r"(?:(?:enable|disable|turn (?:on|off)|switch (?:to|off)|toggle|exit)\s+)?(?:read(?:er|ing)?|dark|light|night"
-    r"|full[- ]?screen|focus|text[- ]only|print)\s+(?:mode|view|version)|\d{1,3}\s?% font size|font size|text size",
-    r"(?:video )?ad feedback|why (?:am i seeing|this) ad\??",
-    r"(?:(?:last )?(?:published|updated|posted)\s*:?\s*)+",
-    r"share(?: this)?(?: article| story| page)?(?: on [\w ]{1,20})?|print|email|copy link",
-    r"listen(?: to (?:this )?(?:article|story))?|\d+\s?min(?:ute)?s? read",
-    r"(?:skip|jump) to (?:main )?content|back to top|close|menu|log ?in|sign ?in|subscribe(?: now)?",
-    r"for (?:all )?the latest (?:news|headlines|updates)\b.{0,120}",
-    r"follow us on [\w ,&]{1,60}|(?:click|tap) here\b.{0,80}",
-    r"comments?(?: \(\d+\))?|show comments|leave a comment|(?:we use|accept(?: all)?) cookies\b.{0,200}",
-]) + r")[\s:.!]*", re.IGNORECASE)
+_CHROME = re.compile(
+    r"(?:"
+    + "|".join(
+        [
+            r"advertisement|advertising|sponsored(?: content)?|ad|promoted",
+            r"top (?:content|stories)(?: trending)?|trending(?: now| stories)?|most (?:read|popular)",
+            # display toggles of any site's article page ("Enable Read mode", "Dark mode", "Reader view")
+            r"(?:(?:enable|disable|turn (?:on|off)|switch (?:to|off)|toggle|exit)\s+)?"
+            r"(?:read(?:er|ing)?|dark|light|night|full[- ]?screen|focus|text[- ]only|print)\s+(?:mode|view|version)"
+            r"|\d{1,3}\s?% font size|font size|text size",
+            r"(?:video )?ad feedback|why (?:am i seeing|this) ad\??",
+            r"(?:(?:last )?(?:published|updated|posted)\s*:?\s*)+",
+            r"share(?: this)?(?: article| story| page)?(?: on [\w ]{1,20})?|print|email|copy link",
+            r"listen(?: to (?:this )?(?:article|story))?|\d+\s?min(?:ute)?s? read",
+            r"(?:skip|jump) to (?:main )?content|back to top|close|menu|log ?in|sign ?in|subscribe(?: now)?",
+            r"for (?:all )?the latest (?:news|headlines|updates)\b.{0,120}",
+            r"follow us on [\w ,&]{1,60}|(?:click|tap) here\b.{0,80}",
+            r"comments?(?: \(\d+\))?|show comments|leave a comment|(?:we use|accept(?: all)?) cookies\b.{0,200}",
+        ]
+    )
+    + r")[\s:.!]*",
+    re.IGNORECASE,
+)
 
 # Donation / subscription appeals and calls to action, by their grammar: the outlet ("we", "us", "our")
 # asks the reader ("you") to give, join or sign up. One strong pattern is enough; weak ones need company.
-_APPEAL_STRONG = re.compile(r"|".join([
-    r"\bwe need your (?:help|support)\b", r"\b(?:readers|viewers|listeners|supporters) like you\b",
-    r"\bplease (?:contribute|donate|support us|consider (?:supporting|donating|a contribution))\b",
-    r"\b(?:join|support|help|back|fund) (?:us\b|our (?:community|journalism|reporting|newsroom|work|mission)\b)",
-    r"\bsupport (?:our|independent|quality) (?:journalism|reporting|newsroom|work)\b",
-    r"\b(?:make|give) a (?:donation|contribution)\b", r"\bdonate (?:now|today|here)\b",
-    r"\bsign up\b.{0,60}\bnewsletters?\b", r"\bbuy (?:us|me) an?\b", r"\bsubscribe (?:now|today|here)\b",
-]), re.IGNORECASE)
+_APPEAL_STRONG = re.compile(
+    r"|".join(
+        [
+            r"\bwe need your (?:help|support)\b",
+            r"\b(?:readers|viewers|listeners|supporters) like you\b",
+            r"\bplease (?:contribute|donate|support us|consider (?:supporting|donating|a contribution))\b",
+            r"\b(?:join|support|help|back|fund) "
+            r"(?:us\b|our (?:community|journalism|reporting|newsroom|work|mission)\b)",
+            r"\bsupport (?:our|independent|quality) (?:journalism|reporting|newsroom|work)\b",
+            r"\b(?:make|give) a (?:donation|contribution)\b",
+            r"\bdonate (?:now|today|here)\b",
+            r"\bsign up\b.{0,60}\bnewsletters?\b",
+            r"\bbuy (?:us|me) an?\b",
+            r"\bsubscribe (?:now|today|here)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
 # A short imperative line offering a relationship with the outlet: "Become a Patron!", "Get our app".
 _CALL_TO_ACTION = re.compile(
     r"(?:please\s+)?(?:become|join|subscribe|sign up|register|donate|download|get|follow|support|upgrade)\b"
     r"[\w\s'’,&-]{0,60}\b(?:us|our|newsletters?|membership|subscription|patron|member|supporter|subscriber"
-    r"|donor|app|premium|account)\b[\w\s'’,&-]{0,40}[.!]?", re.IGNORECASE)
+    r"|donor|app|premium|account)\b[\w\s'’,&-]{0,40}[.!]?",
+    re.IGNORECASE,
+)
 # Ad-survey widgets ask the reader about "this ad" ("How relevant is this ad to you?").
 _AD_SURVEY = re.compile(r".{0,80}\b(?:this|these|the) (?:ads?|adverts?|advertisements?)\b.{0,80}", re.IGNORECASE)
-_APPEAL_WEAK = re.compile(r"|".join([
-    r"\badvertising revenue\b", r"\bour mission\b", r"\bindependent\b.{0,40}\b(?:news|journalism)\b",
-    r"\byou value\b", r"\bour (?:reporting|journalism)\b", r"\bsupport us\b", r"\bsubscri(?:be|ption)\b",
-    r"\bcontribut", r"\bkeeps? [\w ]{0,30}\b(?:open|free)\b",
-]), re.IGNORECASE)
+_APPEAL_WEAK = re.compile(
+    r"|".join(
+        [
+            r"\badvertising revenue\b",
+            r"\bour mission\b",
+            r"\bindependent\b.{0,40}\b(?:news|journalism)\b",
+            r"\byou value\b",
+            r"\bour (?:reporting|journalism)\b",
+            r"\bsupport us\b",
+            r"\bsubscri(?:be|ption)\b",
+            r"\bcontribut",
+            r"\bkeeps? [\w ]{0,30}\b(?:open|free)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
 # A kicker or section label in capitals ("BREAKING NEWS", "HAPPENING LATER"): page chrome, not story.
 _KICKER = re.compile(r"[A-Z][A-Z'’&-]*(?: [A-Z][A-Z'’&-]*){0,3}:?")
 _ADDRESSES_READER = re.compile(r"\byour?\b", re.IGNORECASE)
 _SPEAKS_AS_WE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
 
 # Photo agencies / credit strings that end a caption ("... the president Alamy", "... -/Presidency/dpa").
-_AGENCY = (r"(?:Alamy(?: Stock Photo)?|Getty Images|Getty|Shutterstock|Reuters|AFP|AP Photo|EPA(?:-EFE)?"
-           r"|EFE|dpa|DPA|Xinhua|TASS|Sputnik|ANSA|PA Wire|PA Media|PA Images|Press Association"
-           r"|Associated Press|Anadolu Agency|Anadolu|Bloomberg|NurPhoto|SOPA Images|ZUMA Wire|Imago)")
-_CREDIT_TAIL = re.compile(r"(?:^|(?<=[\s/(|]))" + _AGENCY + r"(?:[\s/,]+" + _AGENCY
-                          + r")*(?:\s*/\s*[A-Z][\w.'\u2019 -]{1,40})?\)?\s*$")
-_PHOTO_PAREN = re.compile(r"\((?:screenshot|photo|photograph|image|video|illustration|illustrative|"
-                          r"file photo|archive|pictured)\b[^()]{0,80}\)\s*$", re.IGNORECASE)
-_PHOTO_PREFIX = re.compile(r"^(?:photo|image|picture|photograph|credit|photo credit|main image)s?\s*:",
-                           re.IGNORECASE)
-_BYLINE = re.compile(r"\(?(?:with |additional )?(?:reporting|writing|editing) by\b[^\"]{0,150}",
-                     re.IGNORECASE)
+_AGENCY = (
+    r"(?:Alamy(?: Stock Photo)?|Getty Images|Getty|Shutterstock|Reuters|AFP|AP Photo|EPA(?:-EFE)?"
+    r"|EFE|dpa|DPA|Xinhua|TASS|Sputnik|ANSA|PA Wire|PA Media|PA Images|Press Association"
+    r"|Associated Press|Anadolu Agency|Anadolu|Bloomberg|NurPhoto|SOPA Images|ZUMA Wire|Imago)"
+)
+_CREDIT_TAIL = re.compile(
+    r"(?:^|(?<=[\s/(|]))" + _AGENCY + r"(?:[\s/,]+" + _AGENCY + r")*(?:\s*/\s*[A-Z][\w.'\u2019 -]{1,40})?\)?\s*$"
+)
+_PHOTO_PAREN = re.compile(
+    r"\((?:screenshot|photo|photograph|image|video|illustration|illustrative|"
+    r"file photo|archive|pictured)\b[^()]{0,80}\)\s*$",
+    re.IGNORECASE,
+)
+_PHOTO_PREFIX = re.compile(r"^(?:photo|image|picture|photograph|credit|photo credit|main image)s?\s*:", re.IGNORECASE)
+_BYLINE = re.compile(r"\(?(?:with |additional )?(?:reporting|writing|editing) by\b[^\"]{0,150}", re.IGNORECASE)
 # A scraped image filename: lowercase words joined by >= 5 hyphens, no spaces.
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){5,}(?:\.\w{2,4})?(?:\s|$)")
 
@@ -87,13 +123,16 @@ DATELINE = re.compile(
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4})"
     r"(?:\s*(?:[-\u2013\u2014|,@]|at)?\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
     r"\s*(?:[A-Z]{2,4}|UTC|GMT)?(?:[+-]\d{1,2}(?::?\d{2})?)?)?",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 # "Read more:" / "Related:" headers introduce a list of short headline links.
 _LIST_HEADER = re.compile(
     r"(?:read more|read also|also read|related(?: articles| stories| news| content| coverage)?"
     r"|more on this(?: story| topic)?|see also|recommended(?: for you)?|you (?:may|might) also like"
-    r"|more stories|more from [\w ]{1,30})(?:\s*[:\uff1a]\s*(?P<rest>.+)|\s*[:\uff1a]?)", re.IGNORECASE)
+    r"|more stories|more from [\w ]{1,30})(?:\s*[:\uff1a]\s*(?P<rest>.+)|\s*[:\uff1a]?)",
+    re.IGNORECASE,
+)
 _MAX_LIST_ITEMS = 12
 
 
@@ -124,8 +163,9 @@ def _is_hard_wrapped(raw: str, lines: list[tuple[int, int]]) -> bool:
     """Prose wrapped at a fixed width: many breaks fall mid-sentence (next line starts lowercase)."""
     if len(lines) < 2:
         return False
-    wraps = sum(1 for (b, e), (s, _) in pairwise(lines)
-                if e - b >= 30 and raw[e - 1] not in '.!?:"\u201d)' and raw[s].islower())
+    wraps = sum(
+        1 for (b, e), (s, _) in pairwise(lines) if e - b >= 30 and raw[e - 1] not in '.!?:"\u201d)' and raw[s].islower()
+    )
     return wraps * 3 >= len(lines) - 1
 
 
@@ -135,7 +175,7 @@ def _units(raw: str) -> list[_Unit]:
     for i, lines in enumerate(_paragraphs(raw)):
         groups = [lines] if _is_hard_wrapped(raw, lines) else [[ln] for ln in lines]
         for g in groups:
-            text = " ".join(raw[g[0][0]:g[-1][1]].split())
+            text = " ".join(raw[g[0][0] : g[-1][1]].split())
             units.append(_Unit(g[0][0], g[-1][1], i, text))
     return units
 
@@ -152,8 +192,11 @@ def is_appeal(text: str) -> bool:
         return True
     # Weak phrases ("our mission", "advertising revenue") also occur in stories about media,
     # so they only count in a paragraph that talks to the reader as "we ... you".
-    return (len(_APPEAL_WEAK.findall(text)) >= 2 and bool(_ADDRESSES_READER.search(text))
-            and bool(_SPEAKS_AS_WE.search(text)))
+    return (
+        len(_APPEAL_WEAK.findall(text)) >= 2
+        and bool(_ADDRESSES_READER.search(text))
+        and bool(_SPEAKS_AS_WE.search(text))
+    )
 
 
 def is_call_to_action(text: str) -> bool:
@@ -169,8 +212,9 @@ def is_caption(text: str) -> bool:
     """A photo caption or credit line: ends with an agency credit or "(Screenshot ...)"."""
     if len(text) > 600 or _QUOTES.search(text):
         return False
-    return bool(_CREDIT_TAIL.search(text) or _PHOTO_PAREN.search(text)
-                or (len(text) <= 300 and _PHOTO_PREFIX.search(text)))
+    return bool(
+        _CREDIT_TAIL.search(text) or _PHOTO_PAREN.search(text) or (len(text) <= 300 and _PHOTO_PREFIX.search(text))
+    )
 
 
 def _rule_for(text: str, seen: set[str]) -> str | None:

@@ -9,6 +9,7 @@ a Snowball stem with British/American spelling folded otherwise
 ("defence"/"defense", "Democrats"/"Democrat"). It does not recognise people or organisations
 (qa.qtype and qa.offices work on capitalised names) and holds no word list of any article.
 """
+
 from __future__ import annotations
 
 import functools
@@ -19,8 +20,11 @@ from typing import Any
 import Stemmer
 
 # Short forms English news uses that countryinfo's altSpellings lack; keyed by ISO alpha-2.
-_SHORT_FORMS = {"GB": ("Britain", "Briton", "Britons", "Brits"), "US": ("America", "U.S.", "U.S.A."),
-                "NL": ("Holland",)}
+_SHORT_FORMS = {
+    "GB": ("Britain", "Briton", "Britons", "Brits"),
+    "US": ("America", "U.S.", "U.S.A."),
+    "NL": ("Holland",),
+}
 _BIG = 30_000_000  # two-letter acronyms of smaller countries are too often something else
 _STEMMER = Stemmer.Stemmer("english")
 _JOINERS = {"of", "and", "the", "da", "de", "du", "y"}
@@ -98,7 +102,7 @@ def stem(word: str) -> str:
 
 
 def word_key(word: str) -> str:
-    """"@FR" for a country form, else the folded stem."""
+    """ "@FR" for a country form, else the folded stem."""
     code = country_code(word)
     return f"@{code}" if code else stem(word)
 

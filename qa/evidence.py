@@ -7,12 +7,13 @@ answer must be about (as keys from qa.entities, so "French" meets "France"), and
 to the role or the noun asked about, a number of the asked-for kind), `year_agreement` whether the
 sentence or its article fits the years named. It does not retrieve or rank (qa.answer does).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from . import offices, qtype
+from . import numbers, offices, qtype
 from .entities import name_keys, stem
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -35,47 +36,69 @@ class Asked:
 
 def analyse(question: str) -> Asked:
     kind = qtype.question_type(question)
-    num_kind, units = qtype.number_kind(question) if kind == qtype.NUMBER else (None, set())
+    num_kind, units = numbers.number_kind(question) if kind == qtype.NUMBER else (None, set())
     # roles and owners only for "who" questions: "a member of NATO" in a "what did X say" question is no office
     roles, owners = offices.question_roles(question) if kind == qtype.PERSON else (set(), set())
     body = re.sub(r"^\W*\w+", "", question)  # the first word is capitalised by position
     names = {k for k in name_keys(body) if len(k) > 2 or k.startswith("@")}
-    return Asked(question, kind, num_kind, units, qtype.head_noun(question), names, roles, owners,
-                 offices.office_modifiers(question) if roles else {}, set(_YEAR.findall(question)),
-                 {w.lower() for w in re.findall(r"\w+", question)})
+    return Asked(
+        question,
+        kind,
+        num_kind,
+        units,
+        qtype.head_noun(question),
+        names,
+        roles,
+        owners,
+        offices.office_modifiers(question) if roles else {},
+        set(_YEAR.findall(question)),
+        {w.lower() for w in re.findall(r"\w+", question)},
+    )
 
 
 def holder_fit(sentence: str, asked: Asked) -> tuple[float, tuple[int, int] | None]:
     """For "Who is <owner>'s <role>?": a name the sentence gives the role to (1), else (0, None)."""
     spans = offices.holder_spans(sentence, offices.expand_roles(asked.roles))
-    fresh = [s for s in spans if not {w.lower() for w in re.findall(r"\w+", sentence[s[0]:s[1]])} <= asked.words]
+    fresh = [s for s in spans if not {w.lower() for w in re.findall(r"\w+", sentence[s[0] : s[1]])} <= asked.words]
     return (1.0, fresh[0]) if fresh else (0.0, None)
 
 
 def near_head(sentence: str, span: tuple[int, int], head: str | None) -> bool:
-    """The name contains or stands within a few words of the noun asked for ("Dongting Lake",
-    "the website IslamOnline.net", "police spokesman Gary Ellis")."""
+    """The name contains or stands within a few words of the noun asked for ("Crater Lake",
+    "the website Example.org", "police spokesman Jo Bloggs")."""
     if not head:
         return False
     key = stem(head)
-    window = sentence[max(0, span[0] - 40):span[1] + 30]
-    left = re.findall(r"[\w'-]+", sentence[max(0, span[0] - 40):span[0]])[-4:]
-    inside_or_after = re.findall(r"[\w'-]+", sentence[span[0]:span[1] + 30])[:6]
-    return bool(window) and any(stem(w) == key for w in left + inside_or_after)
+    left = re.findall(r"[\w'-]+", sentence[max(0, span[0] - 40) : span[0]])[-4:]
+    inside = re.findall(r"[\w'-]+", sentence[span[0] : span[1]])
+    after = re.findall(r"[\w'-]+", sentence[span[1] : span[1] + 40])[:4]
+    # after the name, the noun must be in apposition ("X, a news website"), not in another clause
+    # ("X said he will weep if a single mother ...")
+    upto = next((i for i, w in enumerate(after) if stem(w) == key), None)
+    apposed = upto is not None and not any(w.lower() in _CLAUSE for w in after[:upto])
+    return any(stem(w) == key for w in left + inside) or apposed
+
+
+# words that start another clause or predicate: a noun after them is not said of the name before them
+_CLAUSE = frozenset(
+    "said says told is was were are has have had will would he she they it if and but who which "
+    "that when while after before because".split()
+)
 
 
 def describes_unnamed(sentence: str, span: tuple[int, int], head: str | None) -> bool:
-    """"an Islamic website", "a Melbourne Christian school": a capitalised word describing an unnamed
+    """ "a Canadian website", "a Boston Catholic school": a capitalised word describing an unnamed
     thing of the kind asked for, not its name."""
     if not head:
         return False
-    after = re.match(r"\s+([\w-]+)", sentence[span[1]:])
-    return bool(re.search(r"\b(?:a|an)\s+$", sentence[:span[0]], re.I) and after
-                and stem(after.group(1)) == stem(head))
+    after = re.match(r"\s+([\w-]+)", sentence[span[1] :])
+    return bool(
+        re.search(r"\b(?:a|an)\s+$", sentence[: span[0]], re.I) and after and stem(after.group(1)) == stem(head)
+    )
 
 
 def year_agreement(asked: Asked, window: str, article: str, date: str | None) -> str:
-    """"fits" when a year the question names is in the sentence's neighbourhood or is its article's
+    """ "fits" when a year the question names is in the sentence's neighbourhood or is its article's
     year; "other" when the article is dated another year and never names it; else "unknown"."""
     if not asked.years:
         return "fits"

@@ -10,14 +10,16 @@ What it does not do: chunk, embed, deduplicate near-identical articles, or touch
 Segments map the clean text into the decoded file text (for HTML: into trafilatura's extracted
 text, since markup has no verbatim mapping). `load_corpus` never lets one bad file stop a build.
 """
+
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import stat
 from pathlib import Path
 
-from qa import config, records
+from qa import config, records, templates
 from qa.cleaning import clean_text
 from qa.decoding import decode
 from qa.errors import CorpusError
@@ -30,8 +32,9 @@ SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".js
 _DATE_PREFIX = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+", re.I)
 
 
-def load_corpus(corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES,
-                progress: Progress | None = None) -> tuple[list[Document], list[Skipped]]:
+def load_corpus(
+    corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES, progress: Progress | None = None
+) -> tuple[list[Document], list[Skipped]]:
     """All indexable documents (sorted by doc_id) and every file or record that was skipped.
     `max_file_bytes` limits an article file, or each record of a .json/.jsonl export."""
     corpus_dir = Path(corpus_dir)
@@ -48,10 +51,29 @@ def load_corpus(corpus_dir: Path, max_file_bytes: int = config.MAX_FILE_BYTES,
             stage.settle(size)  # files that were rejected unread still count as done
             docs.extend(found)
             skipped.extend(bad)
-    skipped.sort(key=lambda s: s.path)
     if not docs:
+        skipped.sort(key=lambda s: s.path)
         raise CorpusError(f"no indexable documents in {corpus_dir}: {_describe(skipped)}")
+    docs = _without_templates(docs, corpus_dir, max_file_bytes, skipped)
+    skipped.sort(key=lambda s: s.path)
     return sorted(docs, key=lambda d: d.doc_id), skipped
+
+
+def _without_templates(
+    docs: list[Document], corpus_dir: Path, max_file_bytes: int, skipped: list[Skipped]
+) -> list[Document]:
+    """Second pass: short lines that recur across many articles of this corpus (an outlet's furniture,
+    qa.templates) are dropped; only files holding such a line are read and cleaned again."""
+    found = templates.template_lines(d.text for d in docs)
+    if not found:
+        return docs
+    paths = {d.path for d in docs if any(" ".join(ln.split()) in found for ln in d.text.splitlines())}
+    kept = [d for d in docs if d.path not in paths]
+    for rel in sorted(paths):
+        again, bad = _load_safely(corpus_dir / rel, corpus_dir, max_file_bytes, templates=found)
+        kept.extend(again)
+        skipped.extend(b for b in bad if b not in skipped)  # a record skipped in pass one stays listed once
+    return kept
 
 
 def _files_to_read(corpus_dir: Path, skipped: list[Skipped]) -> list[tuple[Path, int]]:
@@ -61,8 +83,10 @@ def _files_to_read(corpus_dir: Path, skipped: list[Skipped]) -> list[tuple[Path,
     for path, problem in _walk(corpus_dir, corpus_dir.resolve(), set()):
         rel = path.relative_to(corpus_dir).as_posix()
         if not problem and not _utf8_name(rel):  # ids and reports are UTF-8 text; this name is not
-            rel, problem = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), \
-                "file name is not valid UTF-8 (rename the file)"
+            rel, problem = (
+                rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                "file name is not valid UTF-8 (rename the file)",
+            )
         real = None if problem else path.resolve()  # a problem entry may be a loop: never resolve it
         if real is not None and real in seen_real:
             problem = f"duplicate of {seen_real[real]}"
@@ -104,11 +128,12 @@ def load_file(path: Path, corpus_dir: Path, max_file_bytes: int = config.MAX_FIL
     return docs
 
 
-def _load_safely(path: Path, corpus_dir: Path, max_file_bytes: int,
-                 advance=None) -> tuple[list[Document], list[Skipped]]:
+def _load_safely(
+    path: Path, corpus_dir: Path, max_file_bytes: int, advance=None, templates: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Skipped]]:
     rel = path.relative_to(corpus_dir).as_posix()
     try:
-        return _load(path, corpus_dir, max_file_bytes, advance)
+        return _load(path, corpus_dir, max_file_bytes, advance, templates)
     except LoadError as e:
         return [], [Skipped(rel, str(e))]
     except Exception as e:  # noqa: BLE001 - a parser bug on one file must not stop the build
@@ -171,8 +196,9 @@ def _read_text(path: Path, max_file_bytes: int) -> str:
     return text
 
 
-def _load(path: Path, corpus_dir: Path, max_file_bytes: int,
-          advance=None) -> tuple[list[Document], list[Skipped]]:
+def _load(
+    path: Path, corpus_dir: Path, max_file_bytes: int, advance=None, templates: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Skipped]]:
     rel = path.relative_to(corpus_dir).as_posix()
     suffix = path.suffix.lower()
     try:
@@ -180,54 +206,75 @@ def _load(path: Path, corpus_dir: Path, max_file_bytes: int,
             _check_file(path, None)
             skipped: list[Skipped] = []
             lines = records.iter_jsonl(path, rel, max_file_bytes, skipped, advance or (lambda n: None))
-            return _records_file(lines, rel, skipped, max_file_bytes)
+            return _records_file(lines, rel, skipped, max_file_bytes, templates)
         text = _read_text(path, records.MAX_JSON_FILE_BYTES if suffix == ".json" else max_file_bytes)
     except FileNotFoundError:
         raise LoadError("vanished while the corpus was being read") from None
     except OSError as e:
         raise LoadError(f"unreadable: {e.strerror or e}") from None
     if suffix == ".json":
-        return _records_file(records.read_json(text), rel, [], max_file_bytes)
+        return _records_file(records.read_json(text), rel, [], max_file_bytes, templates)
     meta: dict = {}
     body_start = 0
     if suffix in (".html", ".htm"):
         text, meta = from_html(text)
     elif suffix in (".md", ".markdown"):
         meta, body_start = front_matter(text)
-    return [_make_doc(text, meta, rel, rel, body_start)], []
+    return [_make_doc(text, meta, rel, rel, body_start, templates)], []
 
 
-def _records_file(numbered, rel: str, skipped: list[Skipped],
-                  max_record_bytes: int) -> tuple[list[Document], list[Skipped]]:
+def _records_file(
+    numbered, rel: str, skipped: list[Skipped], max_record_bytes: int, templates: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Skipped]]:
     """The documents of a .json/.jsonl file and its bad records; a file with no records is unusable."""
-    docs = records_to_docs(numbered, rel, skipped, max_record_bytes)
+    docs = records_to_docs(numbered, rel, skipped, max_record_bytes, templates)
     if not docs and not skipped:
         raise LoadError("no records")
     return docs, skipped
 
 
-def _make_doc(raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0) -> Document:
+def _make_doc(
+    raw: str, meta: dict, doc_id: str, rel: str, offset: int = 0, templates: frozenset[str] = frozenset()
+) -> Document:
     """Clean `raw[offset:]` (offset skips front matter) and attach title/date/source."""
     date = iso_date(meta.get("date"))
     prefix = _DATE_PREFIX.match(raw, offset)
     if prefix:  # the scraped date prefix is removed from the text even when metadata has a date
         date = date or iso_date(prefix.group(1))
         offset = prefix.end()
-    clean, segments = clean_text(raw[offset:])
+    clean, segments = clean_text(raw[offset:], templates)
     if not any(ch.isalnum() for ch in clean):  # "* * *" or "---" alone: nothing to ask about or quote
         raise LoadError("no text after cleaning")
     segments = tuple((cs, rs + offset, n) for cs, rs, n in segments)
     date = date or dateline_date(raw[offset:])
-    source = next((str(meta[k]).strip() for k in ("url", "source", "link")
-                   if isinstance(meta.get(k), str) and re.match(r"https?://\S+$", meta[k].strip())), rel)
+    source = next(
+        (
+            str(meta[k]).strip()
+            for k in ("url", "source", "link")
+            if isinstance(meta.get(k), str) and re.match(r"https?://\S+$", meta[k].strip())
+        ),
+        rel,
+    )
     title = meta.get("title")
     title = " ".join(title.split()) if isinstance(title, str) and title.strip() else guess_title(clean)
-    return Document(doc_id=doc_id, title=cap_title(title), date=date, source=source, text=clean,
-                    content_hash=hashlib.sha256(clean.encode("utf-8")).hexdigest(), path=rel,
-                    segments=segments)
+    return Document(
+        doc_id=doc_id,
+        title=cap_title(title),
+        date=date,
+        source=source,
+        text=clean,
+        content_hash=hashlib.sha256(clean.encode("utf-8")).hexdigest(),
+        path=rel,
+        segments=segments,
+    )
 
 
-def records_to_docs(numbered, rel: str, skipped: list[Skipped],
-                    max_record_bytes: int = config.MAX_FILE_BYTES) -> list[Document]:
+def records_to_docs(
+    numbered,
+    rel: str,
+    skipped: list[Skipped],
+    max_record_bytes: int = config.MAX_FILE_BYTES,
+    templates: frozenset[str] = frozenset(),
+) -> list[Document]:
     """Documents from (number, record dict) pairs, cleaned exactly as a .jsonl file's records are."""
-    return records.to_docs(numbered, rel, skipped, max_record_bytes, _make_doc)
+    return records.to_docs(numbered, rel, skipped, max_record_bytes, functools.partial(_make_doc, templates=templates))

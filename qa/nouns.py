@@ -7,11 +7,15 @@ vocabulary of news roles and bodies plus English agent-noun suffixes ("-ist", "-
 "-person"). The vocabulary is ordinary English of news domains (politics, business, sport,
 courts, science), not the wording of any labelled question. It does not look at sentences.
 """
+
 from __future__ import annotations
 
 import re
 
-PERSON_NOUNS = frozenset("""
+from .entities import country_code
+
+PERSON_NOUNS = frozenset(
+    """
 person people man woman men women boy girl child son daughter wife husband mother father brother sister
 president minister premier chancellor secretary leader official king queen prince princess ruler duke emperor
 general commander officer soldier spokesman spokeswoman spokesperson ambassador envoy diplomat governor mayor
@@ -28,9 +32,11 @@ artist musician director producer priest bishop archbishop pope cleric imam rabb
 farmer worker employee resident citizen refugee migrant passenger crew survivor volunteer activist
 campaigner protester organiser organizer member supporter critic opponent rival successor predecessor
 commissioner inspector detective constable sergeant superintendent ranger firefighter
-""".split())
+""".split()
+)
 
-ORG_NOUNS = frozenset("""
+ORG_NOUNS = frozenset(
+    """
 organisation organization company firm business corporation group bank airline carrier retailer insurer
 agency authority department ministry government administration council parliament senate assembly
 committee commission court tribunal board body institution institute university school college hospital
@@ -41,13 +47,25 @@ event race match game tournament competition championship cup trophy title award
 summit conference treaty agreement deal plan programme program scheme project operation campaign
 law act bill policy report study survey book film show album song brand product drug vaccine
 ship vessel aircraft plane missile weapon system satellite
-""".split())
+""".split()
+)
 
-PLACE_NOUNS = frozenset("""
+PLACE_NOUNS = frozenset(
+    """
 country countries nation nations state states province region territory city cities town village suburb
 capital place area district county continent island islands lake river sea ocean mountain valley coast
 port airport border location venue stadium ground park street road building prison camp base
-""".split())
+""".split()
+)
+
+# Nouns for an amount: "What was the death toll?", "What is life expectancy ...?" ask for a number.
+QUANTITY_NOUNS = frozenset(
+    """
+number amount total sum tally toll population price cost value worth salary wage fee budget revenue
+income profit loss debt deficit surplus rate ratio percentage proportion age length height depth width
+distance speed weight size area volume temperature expectancy score margin majority turnout capacity duration
+""".split()
+)
 
 _AGENT = re.compile(r"\w{3,}(?:ist|ian|man|woman|person|eer)s?$")
 
@@ -63,7 +81,7 @@ def _singular(noun: str) -> str:
 
 
 def noun_kind(noun: str) -> str | None:
-    """"person", "entity", "place" or None for a lower-case English noun."""
+    """ "person", "entity", "place" or None for a lower-case English noun."""
     noun = noun.lower()
     for form in (noun, _singular(noun)):
         if form in PLACE_NOUNS:
@@ -72,6 +90,8 @@ def noun_kind(noun: str) -> str | None:
             return "person"
         if form in ORG_NOUNS:
             return "entity"
-    if _AGENT.fullmatch(noun):
+        if form in QUANTITY_NOUNS:
+            return "quantity"
+    if _AGENT.fullmatch(noun) and country_code(noun.capitalize()) is None:  # "nigerian" is no role
         return "person"
     return None

@@ -9,6 +9,7 @@ German chancellor", "the chancellor of Germany, Angela Merkel"). Countries and d
 qa.entities ("French"/"France", "US"/"United States"). Roles are recognised as person nouns (qa.nouns).
 It does not score sentences (qa.answer does).
 """
+
 from __future__ import annotations
 
 import re
@@ -18,16 +19,23 @@ from .nouns import noun_kind
 
 _CAP = r"[A-Z][\w'’.-]*"
 _CHAIN = rf"(?:{_CAP}(?:\s+(?:of\s+|the\s+|and\s+)?{_CAP})*)"  # "Commonwealth Bank", "Bank of England"
-_FUNCTION = frozenset("the a an this that these those his her its their our my your he she it they we i "
-                      "in on at for with from by as but and or if when while after before who what which "
-                      "is was were are be been did does do has have had will would".split())
-_NOT_NAMES = re.compile(r"(?:On|In|At|By|For|From|After|Before|Last|Next|This|That|The|But|And|When|While)\b"
-                        r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+_FUNCTION = frozenset(
+    "of the a an this that these those his her its their our my your he she it they we i "
+    "in on at for with from by as but and or if when while after before who what which "
+    "is was were are be been did does do has have had will would".split()
+)
+_NOT_NAMES = re.compile(
+    r"(?:On|In|At|By|For|From|After|Before|Last|Next|This|That|The|But|And|When|While)\b"
+    r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+)
 
 
 # Words for whoever runs a body are used interchangeably by reporters ("head"/"chief"/"leader" of X).
-_SAME_ROLE = [{"head", "chief", "leader", "boss", "director"}, {"spokesman", "spokeswoman", "spokesperson"},
-              {"chairman", "chairwoman", "chair", "chairperson"}]
+_SAME_ROLE = [
+    {"head", "chief", "leader", "boss", "director"},
+    {"spokesman", "spokeswoman", "spokesperson"},
+    {"chairman", "chairwoman", "chair", "chairperson"},
+]
 
 
 def expand_roles(roles: set[str]) -> set[str]:
@@ -51,24 +59,51 @@ def _chain_keys(chain: str) -> set[str]:
 def question_roles(question: str) -> tuple[set[str], set[str]]:
     """(role stems, owner keys) a question ties together: "Who is Russia's defence minister?" ->
     ({"defens", "minist"}, {"@RU"}). Empty unless the phrase holds a person noun (a role)."""
-    roles, owners = set(), set()
+    roles: set[str] = set()
+    owners: set[str] = set()
+    if _ACTOR.match(question):  # "Who met the Labor leader?" asks for someone else than the leader
+        return roles, owners
     body = question[1:]  # the first word is capitalised by position
+    subject = _subject_start(body)
     for m in re.finditer(rf"({_CHAIN})['’]s?((?:\s+[a-z][\w-]*){{1,3}})", body):
         words = m.group(2).split()
+        if _in_subject(m, subject):
+            continue
         if any(_is_role_word(w) for w in words):
             owners |= _chain_keys(m.group(1))
             roles |= {stem(w) for w in words if len(w) > 3 or _is_role_word(w)}
     for m in re.finditer(rf"((?:\b[a-z][\w-]*\s+){{0,2}}\b([a-z][\w-]+)) of (?:the\s+)?({_CHAIN})", body):
-        if _is_role_word(m.group(2)):
+        if _is_role_word(m.group(2)) and not _in_subject(m, subject):
             roles |= {stem(w) for w in m.group(1).split() if w not in _FUNCTION}
             owners |= _chain_keys(m.group(3))
-    for m in re.finditer(rf"\b({_CHAIN})((?:\s+[a-z][\w-]*){{1,3}})", body):  # "the French president"
+    # "the French president", "the CIA director", "which Texas senator": a name before the role owns it
+    for m in re.finditer(rf"\b({_CHAIN})((?:\s+[a-z][\w-]*){{1,3}})", body):
         words = m.group(2).split()
         last = max((i for i, w in enumerate(words) if _is_role_word(w)), default=-1)
-        if country_code(m.group(1)) and last >= 0:
+        owner_like = country_code(m.group(1)) or re.search(r"(?:\bthe|^hich|^hat|^hose)\s+$", body[: m.start()])
+        if owner_like and last >= 0 and not _in_subject(m, subject):
             owners |= _chain_keys(m.group(1))
-            roles |= {stem(w) for w in words[:last + 1] if w not in _FUNCTION}
+            roles |= {stem(w) for w in words[: last + 1] if w not in _FUNCTION}
     return roles - owners, owners
+
+
+# "Who <verb> ...?" with a verb other than "be" or an auxiliary asks for the one who acted, not for an office
+_ACTOR = re.compile(
+    r"\s*(?i:who)\s+(?!(?:is|was|are|were|'s|became|becomes|remains|remained|will|would|has|had|"
+    r"did|does|do|can|could|should|may|might|must)\b)[a-z]"
+)
+_SUBJECT = re.compile(r"(?i:ho|hom)\s+(?:did|does|do|will|would|can|could|should|might|may)\s+(?:the\s+)?")
+
+
+def _subject_start(body: str) -> int:
+    """Where the subject of "Who did <subject> <verb> ...?" starts in the question (without its first
+    letter), or -1: the subject's role ("the French president met whom?") is not the one asked for."""
+    m = _SUBJECT.match(body)
+    return m.end() if m else -1
+
+
+def _in_subject(m: re.Match, subject: int) -> bool:
+    return subject >= 0 and m.start() <= subject <= m.start(2)
 
 
 def _role_positions(words: list[str], roles: set[str]) -> list[int]:
@@ -90,18 +125,22 @@ def sentence_owners(sentence: str, roles: set[str]) -> set[str]:
         while j >= 0 and stem(toks[j].group()) in roles and _adjacent(sentence, toks[j], toks[j + 1]):
             j -= 1  # "Defence" of "Defence Minister" is part of the office
         chain: list[str] = []
-        while j >= 0 and toks[j].group()[:1].isupper() and toks[j].group().lower() not in _FUNCTION \
-                and _adjacent(sentence, toks[j], toks[j + 1 if chain or j + 1 == i else j + 1]):
+        while (
+            j >= 0
+            and toks[j].group()[:1].isupper()
+            and toks[j].group().lower() not in _FUNCTION
+            and _adjacent(sentence, toks[j], toks[j + 1 if chain or j + 1 == i else j + 1])
+        ):
             chain.insert(0, toks[j].group())
             j -= 1
         found |= _chain_keys(" ".join(chain)) if chain else set()
-        if m := re.match(rf"\s+of\s+(?:the\s+)?({_CHAIN})", sentence[t.end():]):
+        if m := re.match(rf"\s+of\s+(?:the\s+)?({_CHAIN})", sentence[t.end() :]):
             found |= _chain_keys(m.group(1))
     return {k for k in found if k not in roles and not _is_role_word(k)}
 
 
 def _adjacent(sentence: str, left: re.Match, right: re.Match) -> bool:
-    return not sentence[left.end():right.start()].strip()
+    return not sentence[left.end() : right.start()].strip()
 
 
 def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
@@ -115,23 +154,35 @@ def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
     role_re = r"(?:[\w-]+\s+){0,3}?(?:" + stems + r")\w*"
     name = r"([A-Z][\w'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w'’-]+){1,3})"
     one = r"([A-Z][\w'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w'’-]+){0,3})"  # an apposition may name one word
-    for pattern in (rf"(?i:\b{role_re})\s+{name}",  # "chief economist Bill Evans"
-                    rf"{name},\s+(?:the\s+|a\s+)?(?:{_CHAIN}\s+)?(?i:{role_re})\b",  # "X, the German chancellor"
-                    rf"{one},\s+(?:the\s+|a\s+)?{_CHAIN}['’]s\s+(?i:{role_re})\b",  # "Bohemond, Robert's son"
-                    rf"(?i:{role_re})\s+of\s+(?:the\s+)?{_CHAIN},\s+{name}"):  # "the chancellor of Germany, X"
-        out += [_drop_titles(sentence, m.span(1), roles) for m in re.finditer(pattern, sentence)
-                if not _NOT_NAMES.match(m.group(1))]
+    for pattern in (
+        rf"(?i:\b{role_re})\s+{name}",  # "chief economist Bill Evans"
+        rf"{name},\s+(?:the\s+|a\s+)?(?:{_CHAIN}\s+)?(?i:{role_re})\b",  # "X, the German chancellor"
+        rf"{one},\s+(?:the\s+|a\s+)?{_CHAIN}['’]s\s+(?i:{role_re})\b",  # "Bohemond, Robert's son"
+        rf"(?i:{role_re})\s+of\s+(?:the\s+)?{_CHAIN},\s+{name}",
+    ):  # "the chancellor of Germany, X"
+        out += [
+            _drop_titles(sentence, m.span(1), roles)
+            for m in re.finditer(pattern, sentence)
+            if not _NOT_NAMES.match(m.group(1))
+        ]
+    # "named Jane Roe as chief executive": every word of the office must be asked ("as interim leader"
+    # does not make anyone the deputy leader)
+    for m in re.finditer(rf"{name}\s+as\s+(?:the\s+|its\s+|their\s+|an?\s+)?((?:[\w-]+\s+){{0,2}}[\w-]+)", sentence):
+        office = [stem(w) for w in m.group(2).split()]
+        run = next((i for i, w in enumerate(office) if w not in roles), len(office))
+        if run and any(_is_role_word(w) for w in m.group(2).split()[:run]) and not _NOT_NAMES.match(m.group(1)):
+            out.append(_drop_titles(sentence, m.span(1), roles))
     return [sp for sp in out if sp]
 
 
 def _drop_titles(sentence: str, span: tuple[int, int], roles: set[str]) -> tuple[int, int] | None:
-    """"Minister Ana Ruiz" -> "Ana Ruiz": a title word is not part of the name."""
+    """ "Minister Ana Ruiz" -> "Ana Ruiz": a title word is not part of the name."""
     start, end = span
     for m in re.finditer(r"\S+", sentence[start:end]):
         w = m.group()
         if not (stem(w) in roles or _is_role_word(w)):
             kept = (start + m.start(), end)  # after a dropped title, one word left is a title's tail, not a name
-            return kept if m.start() == 0 or len(sentence[kept[0]:end].split()) >= 2 else None
+            return kept if m.start() == 0 or len(sentence[kept[0] : end].split()) >= 2 else None
     return None
 
 
@@ -144,8 +195,11 @@ def office_modifiers(question: str) -> dict[str, set[str]]:
     for i, w in enumerate(words):
         if i == 0 or not w.islower() or not _is_role_word(w):
             continue
-        mods = {stem(x) for x in words[max(0, i - 2):i] if x.islower() and len(x) > 3 and x not in _FUNCTION
-                and not _is_role_word(x) and noun_kind(x) is None}
+        mods = {
+            stem(x)
+            for x in words[max(0, i - 2) : i]
+            if x.islower() and len(x) > 3 and x not in _FUNCTION and not _is_role_word(x) and noun_kind(x) is None
+        }
         if mods:
             out.setdefault(w.lower(), set()).update(mods)
     return out
@@ -159,6 +213,6 @@ def other_office(sentence: str, modifiers: dict[str, set[str]]) -> bool:
     words = [w.lower() for w in re.findall(r"[\w-]+", sentence)]
     for office, mods in modifiers.items():
         spots = [i for i, w in enumerate(words) if w == office]
-        if spots and not any(stem(w) in mods for i in spots for w in words[max(0, i - 3):i + 4]):
+        if spots and not any(stem(w) in mods for i in spots for w in words[max(0, i - 3) : i + 4]):
             return True
     return False

@@ -5,11 +5,12 @@
 numbers and percentages, dates, and capitalised names. It does not score sentences or pick the
 final answer (qa.answer does).
 """
+
 from __future__ import annotations
 
 import re
 
-from .entities import country_code, stem
+from .entities import country_code
 from .nouns import noun_kind
 
 NUMBER, DATE, PERSON, PLACE, ENTITY, OTHER = "number", "date", "person", "place", "entity", "other"
@@ -17,43 +18,72 @@ PERCENT = "percent"  # a NUMBER question that asks for a share: only percentages
 
 _AUX = r"(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|may|might)"
 _TYPE_RULES = [
-    (PERCENT, r"\b(what|which) (share|percentage|percent|proportion|fraction|portion)\b|\bhow much of\b"
-              r"|\bwhat per ?cent\b"),
-    (DATE, r"\bwhen (did|was|were|is|will|does|do|are|has|have|had)\b"
-           r"|\b(what|which|in what|on what) (year|date|day|month|time|century|decade|period)\b"
-           r"|\bhow long ago\b|\bsince when\b"),
-    (NUMBER, r"\bhow (many|much|long|far|old|big|large|often|high|tall|fast|deep|heavy)\b|\b(what|which) (number|"
-             r"percentage|percent|share|proportion|amount|fraction|portion|sum|price|cost|rate|size|age)\b"
-             r"|\bwhat share\b"),
-    (PERSON, rf"^(who|whom|whose)\b|\b(who|whom|whose) {_AUX}\b|\b(who|whom) (\w+ed|said|led|leads|won|wins|took|"
-             r"takes|heads|runs|ran|beat|holds|held)\b"),
+    (
+        PERCENT,
+        r"\b(what|which) (share|percentage|percent|proportion|fraction|portion)\b|\bhow much of\b"
+        r"|\bwhat per ?cent\b",
+    ),
+    (
+        DATE,
+        r"\bwhen (did|was|were|is|will|does|do|are|has|have|had)\b"
+        r"|\b(what|which|in what|on what) (year|date|day|month|time|century|decade|period)\b"
+        r"|\bhow long ago\b|\bsince when\b",
+    ),
+    (
+        NUMBER,
+        r"\bhow (many|much|long|far|old|big|large|often|high|tall|fast|deep|heavy)\b|\b(what|which) (number|"
+        r"percentage|percent|share|proportion|amount|fraction|portion|sum|price|cost|rate|size|age)\b"
+        r"|\bwhat share\b",
+    ),
+    (
+        PERSON,
+        rf"^(who|whom|whose)\b|\b(who|whom|whose) {_AUX}\b|\b(who|whom) (\w+ed|said|led|leads|won|wins|took|"
+        r"takes|heads|runs|ran|beat|holds|held)\b",
+    ),
     (PLACE, rf"^where\b|\bwhere {_AUX}\b"),
 ]
 # "which <noun>" / "what <noun>" / "the name of the <noun>": the noun says what is asked for (qa.nouns)
-_NOUN_PHRASE = re.compile(rf"(?:^|\b(?:in|on|at|by|from|for|of|to|with) )(which|what)((?: (?!{_AUX}\b)[\w'-]+){{1,3}})"
-                          r"|\bname of (?:the |an? |\w+['’]s )?((?:[\w'-]+ ?){1,3})")
-_KIND_OF_NOUN = {"person": PERSON, "entity": ENTITY, "place": PLACE}
+_NOUN_PHRASE = re.compile(
+    rf"(?:^|\b(?:in|on|at|by|from|for|of|to|with) )(which|what)((?: (?!{_AUX}\b)[\w'-]+){{1,3}})"
+    r"|\bname of (?:the |an? |\w+['’]s )?((?:[\w'-]+ ?){1,3})"
+)
+_KIND_OF_NOUN = {"person": PERSON, "entity": ENTITY, "place": PLACE, "quantity": NUMBER}
+# "What was the highest temperature ...?": the noun after "what is/was (the)" may be an amount asked for
+_WHAT_IS = re.compile(r"^what (?:is|was|are|were) (?:the |an? )?((?:[\w'-]+ ?){1,3})")
 
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
-                 r"fifty|hundred|hundreds|thousand|thousands|dozens|dozen|half|million|billion")
-_QUANT = (r"(?:(?:at least|more than|less than|fewer than|up to|around|about|nearly|almost|some|over|only) )?"
-          r"(?:(?:a|an) (?=(?:hundred|thousand|million|billion|dozen)\b))?")
-_NUM = (rf"{_QUANT}(?:[€$£]\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:%|per ?cent|million|billion|thousand|bn|m)\b|%)?"
-        rf"|{_QUANT}\b(?:{_NUMBER_WORDS})\b(?:[ -](?:{_NUMBER_WORDS}))*")
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
-_DATE = (rf"\b\d{{1,2}} {_MONTH}(?: \d{{4}})?\b|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?\b"
-         rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b"
-         r"|(?<!almost )(?<!about )(?<!nearly )(?<!some )(?<!over )(?<!than )\b(?:1\d|20)\d{2}s?\b(?! people)"
-         r"|\b\d{1,2}(?:st|nd|rd|th) centur(?:y|ies)\b"
-         r"|\b(?:on )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b"
-         r"|(?<=\b[Ii]n )\d{3}\b|(?<=\bby )\d{3}\b|(?<=\bsince )\d{3}\b|(?<=\bafter )\d{3}\b"
-         r"|\b\d{3,4} (?:AD|BC|CE|BCE)\b")
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    r"fifty|hundred|hundreds|thousand|thousands|dozens|dozen|half|million|billion"
+)
+_QUANT = (
+    r"(?:(?:at least|more than|less than|fewer than|up to|around|about|nearly|almost|some|over|only) )?"
+    r"(?:(?:a|an) (?=(?:hundred|thousand|million|billion|dozen)\b))?"
+)
+_NUM = (
+    rf"{_QUANT}(?:[€$£]\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:%|per ?cent|million|billion|thousand|bn|m)\b|%)?"
+    rf"|{_QUANT}\b(?:{_NUMBER_WORDS})\b(?:[ -](?:{_NUMBER_WORDS}))*"
+)
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+)
+_DATE = (
+    rf"\b\d{{1,2}} {_MONTH}(?: \d{{4}})?\b|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?\b"
+    rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b"
+    r"|(?<!almost )(?<!about )(?<!nearly )(?<!some )(?<!over )(?<!than )\b(?:1\d|20)\d{2}s?\b(?! people)"
+    r"|\b\d{1,2}(?:st|nd|rd|th) centur(?:y|ies)\b"
+    r"|\b(?:on )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b"
+    r"|(?<=\b[Ii]n )\d{3}\b|(?<=\bby )\d{3}\b|(?<=\bsince )\d{3}\b|(?<=\bafter )\d{3}\b"
+    r"|\b\d{3,4} (?:AD|BC|CE|BCE)\b"
+)
 _CAP_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)"
 _NAME = rf"\b{_CAP_WORD}(?:\s+(?:(?:of|de|von|van|der|la)\s+)?{_CAP_WORD})*"
-_COMMON_STARTERS = {"The", "A", "An", "In", "On", "At", "But", "And", "He", "She", "It", "They", "We", "I", "This",
-                    "That", "These", "Those", "As", "If", "When", "Mr", "Mr.", "Mrs", "Ms", "Dr", "According",
-                    "Some", "There", "His", "Her", "Their", "Our", "After", "Before", "With", "For", "By", "From"}
+_COMMON_STARTERS = frozenset(
+    """
+The A An In On At But And He She It They We I This That These Those As If When Mr Mr. Mrs Ms Dr According
+Some There His Her Their Our After Before With For By From
+""".split()
+)
 
 
 _LEADING = {"who": PERSON, "whom": PERSON, "whose": PERSON, "where": PLACE, "when": DATE}
@@ -92,7 +122,9 @@ def noun_type(q: str) -> str:
     """Answer type from the noun asked for; "which" + an unknown noun still selects a named thing."""
     noun = head_noun(q)
     if noun is None:
-        return OTHER
+        m = _WHAT_IS.match(q)
+        amount = m and any(noun_kind(w) == "quantity" for w in m.group(1).split())
+        return NUMBER if amount else OTHER
     kind = noun_kind(noun)
     fallback = ENTITY if re.search(r"\bwhich\b", q) else OTHER
     return _KIND_OF_NOUN.get(kind, fallback) if kind is not None else fallback
@@ -106,8 +138,10 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     out = []
     for start, end in _spans(_NAME, sentence):
         words = sentence[start:end].split()
-        while words and (words[0].rstrip(".") in _COMMON_STARTERS  # a capital from position, not a name
-                         or (start == 0 and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", words[0]))):
+        while words and (
+            words[0].rstrip(".") in _COMMON_STARTERS  # a capital from position, not a name
+            or (start == 0 and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", words[0]))
+        ):
             start += len(words[0]) + (len(sentence[start:end]) - len(sentence[start:end].lstrip()))
             start = sentence.index(words[1], start) if len(words) > 1 else end
             words = words[1:]
@@ -117,14 +151,21 @@ def _names(sentence: str) -> list[tuple[int, int]]:
 
 
 # Honorifics and office words that stand before a name; roles come from qa.nouns, countries from qa.entities
-_HONORIFICS = {"Sir", "Dame", "Lord", "Lady", "Saint", "St.", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.",
-               "Prof", "Prof.", "Former", "Vice", "Deputy", "Acting", "Prime", "Chief", "Federal", "State",
-               "National", "Foreign", "Defence", "Defense", "Interior", "Finance", "Health", "Justice", "Senior"}
+_HONORIFICS = frozenset(
+    """
+Sir Dame Lord Lady Saint St. Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Prof Prof. Former Vice Deputy Acting Prime Chief
+Federal State National Foreign Defence Defense Interior Finance Health Justice Senior
+""".split()
+)
 
 
 def _is_title(word: str) -> bool:
-    return (word in _HONORIFICS or noun_kind(word.lower()) == "person" or country_code(word) is not None
-            or bool(re.fullmatch(r"(?![IVXL]+$)[A-Z]{2,}", word)))
+    return (
+        word in _HONORIFICS
+        or noun_kind(word.lower()) == "person"
+        or country_code(word) is not None
+        or bool(re.fullmatch(r"(?![IVXL]+$)[A-Z]{2,}", word))
+    )
 
 
 _MONTHS = re.compile(rf"^{_MONTH}$")
@@ -151,19 +192,33 @@ def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None
 def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
     """Spans of `sentence` that have the shape of an answer to a `qtype` question."""
     if qtype == PERCENT:
-        return [s for s in candidates(sentence, NUMBER)
-                if re.search(r"%|per ?cent|\b(half|third|quarter|fifth)\b", sentence[s[0]:s[1]], re.I)]
+        return [
+            s
+            for s in candidates(sentence, NUMBER)
+            if re.search(r"%|per ?cent|\b(half|third|quarter|fifth)\b", sentence[s[0] : s[1]], re.I)
+        ]
     if qtype == NUMBER:
-        return [s for s in _spans(_NUM, sentence, re.I) if any(ch.isdigit() for ch in sentence[s[0]:s[1]])
-                or re.search(_NUMBER_WORDS, sentence[s[0]:s[1]], re.I)]
+        return [
+            s
+            for s in _spans(_NUM, sentence, re.I)
+            if any(ch.isdigit() for ch in sentence[s[0] : s[1]])
+            or re.search(_NUMBER_WORDS, sentence[s[0] : s[1]], re.I)
+        ]
     if qtype == DATE:
         return _merge(_spans(_DATE, sentence))
-    names = [_trim_stop(sentence, n) for n in _names(sentence) if not _MONTHS.match(sentence[n[0]:n[1]])
-             and not re.search(r"[$€£¥]$", sentence[:n[0]])  # "$US3000" is a sum, not a name
-             and not _WEEKDAY.fullmatch(sentence[n[0]:n[1]].rstrip("."))]
+    names = [
+        _trim_stop(sentence, n)
+        for n in _names(sentence)
+        if not _MONTHS.match(sentence[n[0] : n[1]])
+        and not re.search(r"[$€£¥]$", sentence[: n[0]])  # "$US3000" is a sum, not a name
+        and not _WEEKDAY.fullmatch(sentence[n[0] : n[1]].rstrip("."))
+    ]
     if qtype == PERSON:  # a name right after "in/at/from/near" is a place ("tagged in Northern Ireland")
-        return [c for c in (_person_core(sentence, n) for n in names)
-                if c and not re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", sentence[:c[0]])]
+        return [
+            c
+            for c in (_person_core(sentence, n) for n in names)
+            if c and not re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", sentence[: c[0]])
+        ]
     if qtype in (PLACE, ENTITY):
         return names
     return []
@@ -186,60 +241,3 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
-
-
-
-
-# ---- numbers of the asked-for kind ----
-AGE, MONEY, LENGTH, DURATION, COUNT = "age", "money", "length", "duration", "count"
-_MONEY_WORDS = r"money|cash|funding|funds|aid|compensation|damages|budget|revenue|profit|loss|debt|price|cost|pay"
-_UNIT_OF = {
-    AGE: r"\baged? \d{1,3}\b|\b\d{1,3}[- ]years?[- ]old\b|(?<=, )\d{1,3}(?=, )|\bage of \d{1,3}\b",
-    MONEY: r"[$€£¥]|\b(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|cents?|bn)\b|\b[A-Z]{2,3}\$",
-    LENGTH: r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|m|feet|foot|ft|inches|cm|nautical)\b",
-    DURATION: r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))\b",
-}
-
-
-def number_kind(question: str) -> tuple[str | None, set[str]]:
-    """(kind of number asked for, stems of the counted noun): "How many asylum seekers ..." ->
-    (COUNT, {"asylum", "seeker"}); "How old ..." -> (AGE, set())."""
-    q = " ".join(question.lower().replace("?", " ").split())
-    if re.search(r"\bhow old\b|\b(?:what|which) age\b", q):
-        return AGE, set()
-    if m := re.search(r"\bhow much (\w+)", q):
-        return (MONEY if re.fullmatch(rf"{_AUX}|{_MONEY_WORDS}|more|less", m.group(1)) else None), set()
-    if re.search(rf"\b(?:how (?:far|tall|high|deep|long (?!{_AUX}\b))|what (?:distance|length|height))\b", q):
-        return LENGTH, set()
-    if re.search(r"\bhow long\b", q):
-        return DURATION, set()
-    if m := re.search(rf"\bhow many ((?:(?!{_AUX}\b)[\w'-]+ ?){{1,3}})", q):
-        words = m.group(1).split()
-        plural = next((i for i, w in enumerate(words)
-                       if w.endswith("s") or w in ("people", "men", "women", "children")), 0)
-        return COUNT, {stem(w) for w in words[:plural + 1] if w not in ("of", "the", "in", "on", "at")}
-    return None, set()
-
-
-def number_fit(sentence: str, span: tuple[int, int], kind: str | None, units: set[str]) -> float:
-    """1 when the number is of the asked-for kind (an age, a sum of money, a count of the asked noun),
-    0.5 for another number; 1 when nothing more specific is asked."""
-    if kind is None:
-        return 1.0
-    s, e = span
-    if kind == AGE:
-        return 1.0 if any(m.start() <= s < m.end() + 1 or s <= m.start() < e
-                          for m in re.finditer(_UNIT_OF[AGE], sentence, re.I)) else 0.2
-    if re.search(_DATE, sentence[max(0, s - 12):e + 12]) and any(
-            ds <= s < de for ds, de in _spans(_DATE, sentence)):
-        return 0.3  # "July 1" is a date, not a count or a sum
-    if kind == COUNT:
-        after = re.findall(r"[\w'-]+", sentence[e:e + 40])[:3]
-        inside = re.findall(r"[a-z][\w'-]+", sentence[s:e])
-        return 1.0 if any(stem(w) in units for w in after + inside) else 0.5
-    window = sentence[max(0, s - 4):e + 12]
-    return 1.0 if re.search(_UNIT_OF[kind], window) else 0.5
-
-
-def age_spans(sentence: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in re.finditer(_UNIT_OF[AGE], sentence, re.I)]

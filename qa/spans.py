@@ -6,12 +6,14 @@ asked-for kind), less for a weaker one, 0 when the sentence holds nothing of tha
 picks among spans of a type by the SQuAD-style nearness to the question's words. It does not score
 or rank sentences (qa.answer does).
 """
+
 from __future__ import annotations
 
 import re
 
-from . import evidence, qtype
+from . import evidence, numbers, qtype
 from .entities import country_spans
+from .nouns import noun_kind
 
 _SAYING = {"say", "said", "says", "announce", "announced", "tell", "told", "report", "reported", "state", "stated"}
 _REPORTED = r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$"
@@ -27,14 +29,16 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
         if span:  # "Westpac chief economist Bill Evans": the holder of the role asked about
             return span, 1.0
     spans = _fresh_spans(sentence, kind, asked.words)
-    if kind == qtype.NUMBER and asked.num_kind == qtype.AGE:  # "how old": only an age answers ("aged 61")
-        spans = qtype.age_spans(sentence)
+    if kind == qtype.NUMBER and asked.num_kind == numbers.AGE:  # "how old": only an age answers ("aged 61")
+        spans = numbers.age_spans(sentence)
     if kind == qtype.PERSON or (kind == qtype.ENTITY and asked.head):  # "Irish", "US" name no person or firm
-        spans = [s for s in spans if not _only_country(sentence[s[0]:s[1]])]
+        spans = [s for s in spans if not _only_country(sentence[s[0] : s[1]])]
+    if kind == qtype.PLACE:  # "Senator Jane Roe", "Dr Ruiz": a titled name is a person, not a place
+        spans = [s for s in spans if not _titled_person(sentence[s[0] : s[1]])]
     if not spans:
         return None, 0.0
     if kind == qtype.NUMBER:
-        fits = {s: qtype.number_fit(sentence, s, asked.num_kind, asked.units) for s in spans}
+        fits = {s: numbers.number_fit(sentence, s, asked.num_kind, asked.units) for s in spans}
         top = max(fits.values())
         span = _nearest(sentence, [s for s in spans if fits[s] == top], kind, asked.words)
         return span, top
@@ -49,10 +53,27 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
     fit = span_fit(sentence, span, kind)
     if kind == qtype.PERSON and asked.roles:  # an office question whose sentence names nobody in that office
         return span, fit * (0.2 if asked.owners else 0.6)
-    if kind == qtype.DATE and re.search(_REPORTED, sentence[max(0, span[0] - 25):span[0]]) \
-            and not asked.words & _SAYING:
+    if (
+        kind == qtype.DATE
+        and re.search(_REPORTED, sentence[max(0, span[0] - 25) : span[0]])
+        and not asked.words & _SAYING
+    ):
         return span, 0.0  # "..., the ambassador said Saturday": the day it was said, not of the event asked about
     return span, fit
+
+
+_HONORIFIC = {"Mr", "Mrs", "Ms", "Dr", "Sir", "Dame", "Lord", "Lady"}
+
+
+def _titled_person(text: str) -> bool:
+    """A person's title or a role noun before a name ("Senator Jane Roe", "Mr Smith"), with
+    no place noun in it ("Prince Edward Island" stays a place)."""
+    words = [w.rstrip(".") for w in text.split()]
+    return (
+        len(words) >= 2
+        and (words[0] in _HONORIFIC or noun_kind(words[0].lower()) == "person")
+        and not any(noun_kind(w.lower()) == "place" for w in words[1:])
+    )
 
 
 def _only_country(text: str) -> bool:
@@ -67,17 +88,26 @@ def best_span(sentence: str, kind: str, q_words: set[str]) -> tuple[int, int] | 
 
 
 def _fresh_spans(sentence: str, kind: str, q_words: set[str]) -> list[tuple[int, int]]:
-    spans = [s for s in qtype.candidates(sentence, kind)
-             if not {w.lower() for w in re.findall(r"\w+", sentence[s[0]:s[1]])} <= q_words]
+    spans = [
+        s
+        for s in qtype.candidates(sentence, kind)
+        if not {w.lower() for w in re.findall(r"\w+", sentence[s[0] : s[1]])} <= q_words
+    ]
     # an answer rarely contains the question's own content words (a name asked about is not where)
-    fresh = [s for s in spans if not any(len(w) > 3 and w.lower() in q_words
-                                         for w in re.findall(r"\w+", sentence[s[0]:s[1]]))]
+    fresh = [
+        s
+        for s in spans
+        if not any(len(w) > 3 and w.lower() in q_words for w in re.findall(r"\w+", sentence[s[0] : s[1]]))
+    ]
     return fresh or spans
 
 
 def _nearest(sentence: str, spans: list[tuple[int, int]], kind: str, q_words: set[str]) -> tuple[int, int]:
-    anchors = [(m.start(), m.end()) for m in re.finditer(r"\w+", sentence)
-               if m.group().lower() in q_words and len(m.group()) > 3]
+    anchors = [
+        (m.start(), m.end())
+        for m in re.finditer(r"\w+", sentence)
+        if m.group().lower() in q_words and len(m.group()) > 3
+    ]
     if not anchors:
         return spans[0]
 
@@ -86,9 +116,9 @@ def _nearest(sentence: str, spans: list[tuple[int, int]], kind: str, q_words: se
         # multi-word names are preferred for "who" questions (a lone capital is often a place)
         gaps = sorted(max(a[0] - span[1], span[0] - a[1], 0) for a in anchors)
         near = sum(gaps[:3]) / min(3, len(gaps))
-        single = kind == qtype.PERSON and " " not in sentence[span[0]:span[1]].strip()
+        single = kind == qtype.PERSON and " " not in sentence[span[0] : span[1]].strip()
         # "where" answers follow a locative preposition far more often than not
-        located = kind == qtype.PLACE and re.search(r"\b(in|at|from|near|to)\s+$", sentence[:span[0]])
+        located = kind == qtype.PLACE and re.search(r"\b(in|at|from|near|to)\s+$", sentence[: span[0]])
         return near + (40 if single else 0) - (60 if located else 0)
 
     return min(spans, key=cost)
@@ -100,6 +130,6 @@ def span_fit(sentence: str, span: tuple[int, int] | None, kind: str) -> float:
         return 0.5
     if span is None:
         return 0.0
-    if kind == qtype.PERSON and " " not in sentence[span[0]:span[1]].strip():
+    if kind == qtype.PERSON and " " not in sentence[span[0] : span[1]].strip():
         return 0.5  # a lone capitalised word is as often a place or an organisation
     return 1.0

@@ -9,6 +9,7 @@ that holds for any outlet: no phrase of any article is listed. It does not read 
 What it does not do: remove long lines (a syndicated story repeated in several articles is story, and
 near-copies are folded at retrieval time), lines with quotes, or lines that are a whole article.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The extractive answerer: question types, short-answer spans, verbatim quotes, abstention, the API."""
+
 from __future__ import annotations
 
 import json
@@ -13,18 +14,21 @@ from qa.errors import InvalidQuestionError, LLMError
 from .conftest import SHARED
 
 
-@pytest.mark.parametrize("question,kind", [
-    ("How many missiles were fired?", qtype.NUMBER),
-    ("What share of the drones was intercepted?", qtype.PERCENT),
-    ("How many drones were intercepted?", qtype.NUMBER),
-    ("When did the Baltic states regain independence?", qtype.DATE),
-    ("In what year did they join NATO?", qtype.DATE),
-    ("Who signed the agreement?", qtype.PERSON),
-    ("Which minister visited Kyiv?", qtype.PERSON),
-    ("Where was the press conference held?", qtype.PLACE),
-    ("Which three countries did the trip cover?", qtype.PLACE),
-    ("What did Zelensky say about NATO?", qtype.OTHER),
-])
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("How many missiles were fired?", qtype.NUMBER),
+        ("What share of the drones was intercepted?", qtype.PERCENT),
+        ("How many drones were intercepted?", qtype.NUMBER),
+        ("When did the Baltic states regain independence?", qtype.DATE),
+        ("In what year did they join NATO?", qtype.DATE),
+        ("Who signed the agreement?", qtype.PERSON),
+        ("Which minister visited Kyiv?", qtype.PERSON),
+        ("Where was the press conference held?", qtype.PLACE),
+        ("Which three countries did the trip cover?", qtype.PLACE),
+        ("What did Zelensky say about NATO?", qtype.OTHER),
+    ],
+)
 def test_question_types(question, kind):
     assert qtype.question_type(question) == kind
 
@@ -32,123 +36,208 @@ def test_question_types(question, kind):
 def span_text(sentence, kind, question):
     words = {w.lower() for w in question.replace("?", "").split()}
     span = best_span(sentence, kind, words)
-    return sentence[span[0]:span[1]] if span else None
+    return sentence[span[0] : span[1]] if span else None
 
 
-@pytest.mark.parametrize("sentence,kind,question,expected", [
-    ("Zelensky said Russia fired at least 500 missiles and drones at Ukraine.", qtype.NUMBER,
-     "How many missiles did Russia fire", "at least 500"),
-    ("Some 70% of these were intercepted by Ukraine's air defences.", qtype.PERCENT,
-     "What share was intercepted", "Some 70%"),
-    ("The pact was signed in Brussels on 24 June 2024 by both presidents.", qtype.DATE,
-     "When was the pact signed", "24 June 2024"),
-    ("They regained independence with the breakup of the Soviet Union in 1991.", qtype.DATE,
-     "When did they regain independence", "1991"),
-    ("The deal, which he and Lithuanian President Gitanas Nausėda signed in Brussels, matters.", qtype.PERSON,
-     "Who signed the deal", "Gitanas Nausėda"),
-    ("Zelenskyy spoke at a joint press conference with NATO Secretary General Jens Stoltenberg in Kyiv.",
-     qtype.PLACE, "Where was the joint press conference held", "Kyiv"),
-    ("Russia fired at least 500 missiles, and 70% of them were shot down.", qtype.PERCENT,
-     "What share of the missiles were shot down", "70%"),
-    ("Nothing numeric here at all.", qtype.NUMBER, "How many", None),
-])
+@pytest.mark.parametrize(
+    "sentence,kind,question,expected",
+    [
+        (
+            "Zelensky said Russia fired at least 500 missiles and drones at Ukraine.",
+            qtype.NUMBER,
+            "How many missiles did Russia fire",
+            "at least 500",
+        ),
+        (
+            "Some 70% of these were intercepted by Ukraine's air defences.",
+            qtype.PERCENT,
+            "What share was intercepted",
+            "Some 70%",
+        ),
+        (
+            "The pact was signed in Brussels on 24 June 2024 by both presidents.",
+            qtype.DATE,
+            "When was the pact signed",
+            "24 June 2024",
+        ),
+        (
+            "They regained independence with the breakup of the Soviet Union in 1991.",
+            qtype.DATE,
+            "When did they regain independence",
+            "1991",
+        ),
+        (
+            "The deal, which he and Lithuanian President Gitanas Nausėda signed in Brussels, matters.",
+            qtype.PERSON,
+            "Who signed the deal",
+            "Gitanas Nausėda",
+        ),
+        (
+            "Zelenskyy spoke at a joint press conference with NATO Secretary General Jens Stoltenberg in Kyiv.",
+            qtype.PLACE,
+            "Where was the joint press conference held",
+            "Kyiv",
+        ),
+        (
+            "Russia fired at least 500 missiles, and 70% of them were shot down.",
+            qtype.PERCENT,
+            "What share of the missiles were shot down",
+            "70%",
+        ),
+        ("Nothing numeric here at all.", qtype.NUMBER, "How many", None),
+    ],
+)
 def test_short_answer_spans(sentence, kind, question, expected):
     assert span_text(sentence, kind, question) == expected
 
 
-@pytest.mark.parametrize("question,roles,owners", [
-    ("Who is Russia's defence minister?", {"defens", "minist"}, {"@RU"}),
-    ("Who is the president of Estonia quoted here?", {"presid"}, {"@EE"}),
-    ("Who is the French president?", {"presid"}, {"@FR"}),
-    ("Who is the US president?", {"presid"}, {"@US"}),
-    ("Who is the chancellor of the United Kingdom?", {"chancellor"}, {"@GB"}),
-    ("Who is Acme Bank's chief economist?", {"chief", "economist"}, {"acm", "bank"}),
-    ("Who is the coach of the Riverside Rovers?", {"coach"}, {"riversid", "rover"}),
-    ("Who was the ruling class ahead of the Normans?", set(), set()),  # "ahead" is no office
-    ("Russia's army is where?", set(), set()),  # a capital first word is no owner
-    ("How many Patriots has Germany sent?", set(), set()),
-])
+@pytest.mark.parametrize(
+    "question,roles,owners",
+    [
+        ("Who is Russia's defence minister?", {"defens", "minist"}, {"@RU"}),
+        ("Who is the president of Estonia quoted here?", {"presid"}, {"@EE"}),
+        ("Who is the French president?", {"presid"}, {"@FR"}),
+        ("Who is the US president?", {"presid"}, {"@US"}),
+        ("Who is the chancellor of the United Kingdom?", {"chancellor"}, {"@GB"}),
+        ("Who is Acme Bank's chief economist?", {"chief", "economist"}, {"acm", "bank"}),
+        ("Who is the coach of the Riverside Rovers?", {"coach"}, {"riversid", "rover"}),
+        ("Who was the ruling class ahead of the Normans?", set(), set()),  # "ahead" is no office
+        ("Russia's army is where?", set(), set()),  # a capital first word is no owner
+        ("How many Patriots has Germany sent?", set(), set()),
+        ("Who is the Acme director?", {"director"}, {"acm"}),  # an organisation before the role owns it
+        ("Which Texas senator spoke?", {"senat"}, {"texa"}),
+        # the subject of "Who did <subject> <verb>" and the object of "Who <verb>" are not the one asked for
+        ("Who did the French president meet in Paris?", set(), set()),
+        ("Who did Acme's board install as interim chief?", set(), set()),
+        ("Who met the Labor leader?", set(), set()),
+    ],
+)
 def test_question_roles(question, roles, owners):
     assert offices.question_roles(question) == (roles, owners)
 
 
-@pytest.mark.parametrize("sentence,owners", [
-    ("Talks were held with Iran's Minister of Foreign Affairs, Ali Rahimi.", {"@IR", "affair"}),
-    ("Iranian Foreign Minister Ali Rahimi met his Chinese counterpart.", {"@IR"}),
-    ("Chinese Foreign Minister Wang Lei arrived in Paris.", {"@CN"}),
-    ("The foreign minister of Britain, Jane Doe, flew home.", {"@GB"}),
-    ("The minister spoke in Paris on Tuesday.", set()),  # a role with no owner named
-    ("France's parliament approved the budget.", set()),  # an owner of another thing
-    ("On Tuesday, Foreign Minister Ali Rahimi said so.", set()),  # a modifier of the office is no owner
-])
+@pytest.mark.parametrize(
+    "sentence,owners",
+    [
+        ("Talks were held with Iran's Minister of Foreign Affairs, Ali Rahimi.", {"@IR", "affair"}),
+        ("Iranian Foreign Minister Ali Rahimi met his Chinese counterpart.", {"@IR"}),
+        ("Chinese Foreign Minister Wang Lei arrived in Paris.", {"@CN"}),
+        ("The foreign minister of Britain, Jane Doe, flew home.", {"@GB"}),
+        ("The minister spoke in Paris on Tuesday.", set()),  # a role with no owner named
+        ("France's parliament approved the budget.", set()),  # an owner of another thing
+        ("On Tuesday, Foreign Minister Ali Rahimi said so.", set()),  # a modifier of the office is no owner
+    ],
+)
 def test_sentence_owners_of_the_asked_role(sentence, owners):
     # the portfolio after "of" ("Foreign Affairs") may count as an owner; only a country or name matters
     assert offices.sentence_owners(sentence, {"foreign", "minist"}) == owners
 
 
-@pytest.mark.parametrize("sentence,roles,holder", [
-    ("German Chancellor Angela Merkel said the talks went well.", {"chancellor"}, "Angela Merkel"),
-    ("Angela Merkel, the German chancellor, said the talks went well.", {"chancellor"}, "Angela Merkel"),
-    ("The chancellor of Germany, Angela Merkel, said the talks went well.", {"chancellor"}, "Angela Merkel"),
-    ("Acme Bank chief economist John Smith says rates will rise.", {"chief", "economist"}, "John Smith"),
-    ("Riverside coach Mary Jones praised her players.", {"coach"}, "Mary Jones"),
-    ("On Monday, Treasury Secretary Tom Brown resigned.", {"secretari"}, "Tom Brown"),
-])
+@pytest.mark.parametrize(
+    "sentence,roles,holder",
+    [
+        ("German Chancellor Angela Merkel said the talks went well.", {"chancellor"}, "Angela Merkel"),
+        ("Angela Merkel, the German chancellor, said the talks went well.", {"chancellor"}, "Angela Merkel"),
+        ("The chancellor of Germany, Angela Merkel, said the talks went well.", {"chancellor"}, "Angela Merkel"),
+        ("Acme Bank chief economist John Smith says rates will rise.", {"chief", "economist"}, "John Smith"),
+        ("Riverside coach Mary Jones praised her players.", {"coach"}, "Mary Jones"),
+        ("On Monday, Treasury Secretary Tom Brown resigned.", {"secretari"}, "Tom Brown"),
+        ("The board named Jane Roe as chief executive on Monday.", {"chief", "execut"}, "Jane Roe"),
+        ("The party appointed Tom Brown as its leader.", {"leader"}, "Tom Brown"),
+        ("The party appointed Tom Brown as interim leader.", {"deputi", "leader"}, None),  # another office
+    ],
+)
 def test_office_holders_by_title_name_patterns(sentence, roles, holder):
-    assert [sentence[s:e] for s, e in offices.holder_spans(sentence, roles)][:1] == [holder]
+    assert [sentence[s:e] for s, e in offices.holder_spans(sentence, roles)][:1] == ([holder] if holder else [])
 
 
-@pytest.mark.parametrize("form,code", [
-    ("France", "FR"), ("French", "FR"), ("US", "US"), ("U.S.", "US"), ("United States", "US"), ("American", "US"),
-    ("Iran", "IR"), ("Iranian", "IR"), ("Britain", "GB"), ("British", "GB"), ("UK", "GB"), ("China", "CN"),
-    ("Chinese", "CN"), ("Russia", "RU"), ("Russian", "RU"), ("Israelis", "IL"), ("Australian", "AU"),
-    ("us", None), ("Paris", None),
-])
+@pytest.mark.parametrize(
+    "form,code",
+    [
+        ("France", "FR"),
+        ("French", "FR"),
+        ("US", "US"),
+        ("U.S.", "US"),
+        ("United States", "US"),
+        ("American", "US"),
+        ("Iran", "IR"),
+        ("Iranian", "IR"),
+        ("Britain", "GB"),
+        ("British", "GB"),
+        ("UK", "GB"),
+        ("China", "CN"),
+        ("Chinese", "CN"),
+        ("Russia", "RU"),
+        ("Russian", "RU"),
+        ("Israelis", "IL"),
+        ("Australian", "AU"),
+        ("us", None),
+        ("Paris", None),
+    ],
+)
 def test_countries_meet_their_demonyms_and_short_forms(form, code):
     assert entities.country_code(form) == code
 
 
-@pytest.mark.parametrize("question,sentence,other", [
-    ("Who is the prime minister of Spain?", "He met Spain's Minister of National Defence, Ana Ruiz.", True),
-    ("Who is Spain's foreign minister?", "On Tuesday, Foreign Minister Ana Ruiz said so.", False),
-    ("Who is Spain's defence minister?", "He met Spain's Minister of National Defence, Ana Ruiz.", False),
-    ("Who is the prime minister of Spain?", "Spain approved an aid plan.", False),  # no office named
-    ("Who is the president of Chile?", "Chilean President Ana Ruiz spoke.", False),  # no modifier asked
-    ("Who is the French president?", "President Ana Ruiz spoke in Paris.", False),  # an owner is no modifier
-])
+@pytest.mark.parametrize(
+    "question,sentence,other",
+    [
+        ("Who is the prime minister of Spain?", "He met Spain's Minister of National Defence, Ana Ruiz.", True),
+        ("Who is Spain's foreign minister?", "On Tuesday, Foreign Minister Ana Ruiz said so.", False),
+        ("Who is Spain's defence minister?", "He met Spain's Minister of National Defence, Ana Ruiz.", False),
+        ("Who is the prime minister of Spain?", "Spain approved an aid plan.", False),  # no office named
+        ("Who is the president of Chile?", "Chilean President Ana Ruiz spoke.", False),  # no modifier asked
+        ("Who is the French president?", "President Ana Ruiz spoke in Paris.", False),  # an owner is no modifier
+    ],
+)
 def test_a_differently_qualified_office_is_another_office(question, sentence, other):
     assert offices.other_office(sentence, offices.office_modifiers(question)) is other
 
 
-@pytest.mark.parametrize("question,kind", [
-    ("Which team won the grand final?", qtype.ENTITY),
-    ("Which club did the striker join?", qtype.ENTITY),
-    ("What company makes the engines?", qtype.ENTITY),
-    ("Which party won the most seats?", qtype.ENTITY),
-    ("Which player scored the winning goal?", qtype.PERSON),
-    ("Which senator proposed the amendment?", qtype.PERSON),
-    ("Which economist predicted the rate rise?", qtype.PERSON),
-    ("What is the name of the coach who resigned?", qtype.PERSON),
-    ("Which police officer led the inquiry?", qtype.PERSON),
-    ("In which suburb is the stadium?", qtype.PLACE),
-    ("Which island did the yacht reach?", qtype.PLACE),
-    ("Where was the reporter who broke the story?", qtype.PLACE),  # the leading wh-word decides
-    ("What reason did the minister give?", qtype.OTHER),
-])
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("Which team won the grand final?", qtype.ENTITY),
+        ("Which club did the striker join?", qtype.ENTITY),
+        ("What company makes the engines?", qtype.ENTITY),
+        ("Which party won the most seats?", qtype.ENTITY),
+        ("Which player scored the winning goal?", qtype.PERSON),
+        ("Which senator proposed the amendment?", qtype.PERSON),
+        ("Which economist predicted the rate rise?", qtype.PERSON),
+        ("What is the name of the coach who resigned?", qtype.PERSON),
+        ("Which police officer led the inquiry?", qtype.PERSON),
+        ("In which suburb is the stadium?", qtype.PLACE),
+        ("Which island did the yacht reach?", qtype.PLACE),
+        ("Where was the reporter who broke the story?", qtype.PLACE),  # the leading wh-word decides
+        ("What reason did the minister give?", qtype.OTHER),
+        # a noun for an amount asks for a number, after "what" or "what is/was (the)"
+        ("What was the death toll from the storm?", qtype.NUMBER),
+        ("What is the population of the island?", qtype.NUMBER),
+        ("What temperature did the city reach?", qtype.NUMBER),
+        ("What was the name of the count of Toulouse?", qtype.OTHER),  # "count" is too often no amount
+    ],
+)
 def test_question_types_from_the_noun_asked_for(question, kind):
     assert qtype.question_type(question) == kind
 
 
-@pytest.mark.parametrize("question,sentence,expected", [
-    ("How old is the winner?", "The winner, a 61-year-old teacher, was named on Monday after 30 entries.", "61-year-old"),
-    ("How old is the winner?", "Ms Smith, 45, won ahead of 300 others.", "45"),
-    ("How old was the driver?", "The driver, aged 19, was one of 12 people hurt.", "aged 19"),
-    ("How many seats did the party win?", "In 2019 the party had 12 members and won 41 seats from 150.", "41"),
-    ("How much did the club pay for him?", "The club, with 20 players, paid $4 million for him.", "$4 million"),
-])
+@pytest.mark.parametrize(
+    "question,sentence,expected",
+    [
+        (
+            "How old is the winner?",
+            "The winner, a 61-year-old teacher, was named on Monday after 30 entries.",
+            "61-year-old",
+        ),
+        ("How old is the winner?", "Ms Smith, 45, won ahead of 300 others.", "45"),
+        ("How old was the driver?", "The driver, aged 19, was one of 12 people hurt.", "aged 19"),
+        ("How many seats did the party win?", "In 2019 the party had 12 members and won 41 seats from 150.", "41"),
+        ("How much did the club pay for him?", "The club, with 20 players, paid $4 million for him.", "$4 million"),
+    ],
+)
 def test_numbers_of_the_asked_for_kind(question, sentence, expected):
     span, fit = answer_span(sentence, evidence.analyse(question))
-    assert sentence[span[0]:span[1]] == expected and fit == 1.0
+    assert sentence[span[0] : span[1]] == expected and fit == 1.0
 
 
 def test_a_number_of_another_kind_fits_less():
@@ -159,13 +248,16 @@ def test_a_number_of_another_kind_fits_less():
     assert fit == 1.0
 
 
-@pytest.mark.parametrize("window,article,date,agreement", [
-    ("The 2022 race was won by a 20-1 outsider.", "", None, "fits"),
-    ("Celebrities attended the race.", "The 2016 race ...", "2016-05-07", "other"),
-    ("Celebrities attended the race.", "Looking back at 2022 ...", "2016-05-07", "unknown"),
-    ("The favourite won the race.", "", "2022-05-07", "fits"),
-    ("The favourite won the race.", "", None, "unknown"),
-])
+@pytest.mark.parametrize(
+    "window,article,date,agreement",
+    [
+        ("The 2022 race was won by a 20-1 outsider.", "", None, "fits"),
+        ("Celebrities attended the race.", "The 2016 race ...", "2016-05-07", "other"),
+        ("Celebrities attended the race.", "Looking back at 2022 ...", "2016-05-07", "unknown"),
+        ("The favourite won the race.", "", "2022-05-07", "fits"),
+        ("The favourite won the race.", "", None, "unknown"),
+    ],
+)
 def test_a_year_in_the_question_must_fit_the_sentence_or_its_article(window, article, date, agreement):
     asked = evidence.analyse("Who won the 2022 derby?")
     assert evidence.year_agreement(asked, window, article, date) == agreement
@@ -175,7 +267,7 @@ def test_citations_quote_the_document_verbatim(fake_assistant):
     answer = fake_assistant.ask("When did the Baltic states regain independence from the Soviet Union?")
     assert not answer.abstained and answer.citations
     for c in answer.citations:
-        assert fake_assistant.document(c.doc_id).text[c.start:c.end] == c.quote
+        assert fake_assistant.document(c.doc_id).text[c.start : c.end] == c.quote
         assert f"[{c.n}]" in answer.text
 
 
@@ -227,7 +319,7 @@ def test_dev_questions_answered_from_right_source_or_abstained(real_assistant):
         if answer.abstained or not hit or not sources & set(q["sources"]):
             failures.append((q["id"], answer.abstained, answer.text[:80]))
         for c in answer.citations:
-            assert real_assistant.document(c.doc_id).text[c.start:c.end] == c.quote
+            assert real_assistant.document(c.doc_id).text[c.start : c.end] == c.quote
     assert not failures, failures
 
 
@@ -256,8 +348,10 @@ def test_rebuild_swaps_index_and_answers_from_new_article(tmp_path):
     assert report.documents == 6 and assistant.index is not before
     answer = assistant.ask("How many grain ships did the harbour of Klaipeda handle?")
     assert not answer.abstained and answer.citations[0].doc_id == "harbour.txt"
-    assert assistant.document("harbour.txt").text[answer.citations[0].start:answer.citations[0].end] == \
-        answer.citations[0].quote
+    assert (
+        assistant.document("harbour.txt").text[answer.citations[0].start : answer.citations[0].end]
+        == answer.citations[0].quote
+    )
 
 
 @pytest.mark.slow
@@ -271,15 +365,17 @@ def test_floors_on_the_labelled_news_questions(real_index):
 
 
 def test_an_answer_from_an_article_of_another_year_says_so(tmp_path):
-    """"Who won the 2022 race?" must not be answered as if a 2016 article about that race said so."""
+    """ "Who won the 2022 race?" must not be answered as if a 2016 article about that race said so."""
     from qa import Assistant
     from qa.build import build_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "old.md").write_text("---\ntitle: Stars at the derby\ndate: 2016-05-07\n---\n\n"
-                                   "The historian John Carter was among the celebrities at the derby, "
-                                   "which was won by Red Comet.\n")
+    (corpus / "old.md").write_text(
+        "---\ntitle: Stars at the derby\ndate: 2016-05-07\n---\n\n"
+        "The historian John Carter was among the celebrities at the derby, "
+        "which was won by Red Comet.\n"
+    )
     build_index(corpus, tmp_path / "idx", "fake")
     from qa import config
 
@@ -300,10 +396,36 @@ def test_the_neighbour_that_holds_the_asked_for_kind_is_quoted(tmp_path):
     corpus.mkdir()
     (corpus / "court.txt").write_text(
         "School sued\n\nA former student is suing the grammar school in the county court over bullying. "
-        "Sam Lee, 17, said he left after a year of threats. The hearing resumes in March.\n")
+        "Sam Lee, 17, said he left after a year of threats. The hearing resumes in March.\n"
+    )
     build_index(corpus, tmp_path / "idx", "fake")
     from qa import config
 
     assistant = Assistant.load(tmp_path / "idx", model="fake", settings=config.settings(abstain_below=float("-inf")))
     answer = assistant.ask("How old is the student suing the grammar school?")
     assert "17" in (answer.short_answer or "") and any("Sam Lee, 17" in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "sentence,question,expected",
+    [
+        ("Senator Tom Brown said the state would vote.", "Which state does he represent?", None),  # a person
+        ("He flew to Prince Edward Island on Monday.", "Where did he fly?", "Prince Edward Island"),
+    ],
+)
+def test_a_titled_name_is_a_person_not_a_place(sentence, question, expected):
+    span, _ = answer_span(sentence, evidence.analyse(question))
+    assert (sentence[span[0] : span[1]] if span else None) == expected
+
+
+def test_an_office_question_answered_by_no_holder_loses_confidence():
+    """A name that holds no office asked about (fit 0.1) costs most of the absent-type penalty; a plain
+    name (fit 0.5) costs nothing: the penalty grows as the fit falls below WEAK_FIT."""
+    from qa.answer import ABSENT_PENALTY, WEAK_FIT, Scored, confidence
+
+    def conf(fit: float) -> float:
+        return confidence(Scored(0, 0, 0.0, 0.6, 0.6, fit, 0, None))
+
+    assert conf(0.5) - conf(WEAK_FIT) == pytest.approx(0.1 * (0.5 - WEAK_FIT))
+    assert conf(WEAK_FIT) - conf(0.1) > 0.5 * ABSENT_PENALTY
+    assert conf(0.0) < conf(0.1) < conf(0.2) < conf(WEAK_FIT)

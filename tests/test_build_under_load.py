@@ -23,12 +23,17 @@ PLACES = ["Vilnius", "Riga", "Tallinn", "Kyiv", "Warsaw", "Gdansk"]
 
 
 def write_version(corpus: Path, version: int) -> None:
-    """Version 0: the articles as they are; version 1: each begins with a revision note (offsets move)."""
-    note = "Revision note: this article was updated by the editors after publication.\n\n" if version else ""
+    """Version 0: the articles as they are; version 1: each begins with a revision note (offsets move).
+    Each note names its article: one line repeated in every article would be dropped as template text."""
+
+    def revision(key: str) -> str:
+        return f"Revision note on {key}: the editors updated this article after publication.\n\n" if version else ""
+
     for f in sorted(CORPUS.iterdir()):
-        (corpus / f.name).write_text(note + f.read_text(encoding="utf-8"), encoding="utf-8")
+        (corpus / f.name).write_text(revision(f.stem) + f.read_text(encoding="utf-8"), encoding="utf-8")
     for i in range(30):
         place = PLACES[i % len(PLACES)]
+        note = revision(f"report {i}")
         body = (f"Harbour report {i}\n\n{note}The port authority of {place} said on Tuesday that {100 + i} ships "
                 f"docked in March. Officials in {place} expect {i + 3} new cranes by the summer. "
                 f"The mayor of {place} praised the dock workers.\n")

@@ -1,4 +1,5 @@
 """qa.cleaning: the verbatim-segments invariant, and the boilerplate rules on the real seed articles."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,7 @@ def assert_segments_valid(raw: str, clean: str, segments) -> None:
     pos, raw_pos = 0, 0
     for i, (cs, rs, n) in enumerate(segments):
         assert n > 0
-        assert clean[cs:cs + n] == raw[rs:rs + n]
+        assert clean[cs : cs + n] == raw[rs : rs + n]
         assert cs == pos + (2 if i else 0)
         if i:
             assert clean[pos:cs] == "\n\n"
@@ -32,10 +33,30 @@ def seed(prefix: str) -> str:
 
 
 # Pieces that exercise the rules, mixed with random characters and whitespace.
-FRAGMENTS = ["\n", "\n\n", "\r\n", " ", "\t", "Advertisement", "Read more:", "Related:", " Alamy",
-             "-/Presidency/dpa", "(Screenshot from the video)", "We need your help now", '"', "\u201c",
-             "Short repeated headline line here", "Aug 14, 2024 - 07:36", "in-a-b-c-d-e-f", "x.", "\u00a0",
-             "Top Content Trending", "Press Association", "The minister said the talks went well."]
+FRAGMENTS = [
+    "\n",
+    "\n\n",
+    "\r\n",
+    " ",
+    "\t",
+    "Advertisement",
+    "Read more:",
+    "Related:",
+    " Alamy",
+    "-/Presidency/dpa",
+    "(Screenshot from the video)",
+    "We need your help now",
+    '"',
+    "\u201c",
+    "Short repeated headline line here",
+    "Aug 14, 2024 - 07:36",
+    "in-a-b-c-d-e-f",
+    "x.",
+    "\u00a0",
+    "Top Content Trending",
+    "Press Association",
+    "The minister said the talks went well.",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -56,20 +77,39 @@ def test_segments_are_verbatim_on_real_articles(path):
 
 def test_donation_appeal_and_captions_removed_story_kept():
     clean, _ = clean_text(seed("001"))
-    for gone in ("We need your help now", "readers like you", "please contribute", "Advertising revenue",
-                 "Alamy", "in-this-photo-provided-by", "Press Association"):
+    for gone in (
+        "We need your help now",
+        "readers like you",
+        "please contribute",
+        "Advertising revenue",
+        "Alamy",
+        "in-this-photo-provided-by",
+        "Press Association",
+    ):
         assert gone not in clean
-    for kept in ("Warehouses are empty.", "UKRAINE HAS SHOWN the world",
-                 "Zelensky seeks air defence help from Baltic nations",
-                 "\u201cWe have proven that Russia can be stopped, that deterrence is possible,\u201d he said"):
+    for kept in (
+        "Warehouses are empty.",
+        "UKRAINE HAS SHOWN the world",
+        "Zelensky seeks air defence help from Baltic nations",
+        "\u201cWe have proven that Russia can be stopped, that deterrence is possible,\u201d he said",
+    ):
         assert kept in clean
 
 
 def test_ui_chrome_ads_and_read_more_list_removed():
     clean, _ = clean_text(seed("002"))
-    for gone in ("Advertisement", "Enable Read mode", "100% Font Size", "Published: Updated:", "Read more:",
-                 "Google News channel", "viability wanes", "Iran may agree", "Lavrov: West seeks",
-                 "Top Content Trending"):
+    for gone in (
+        "Advertisement",
+        "Enable Read mode",
+        "100% Font Size",
+        "Published: Updated:",
+        "Read more:",
+        "Google News channel",
+        "viability wanes",
+        "Iran may agree",
+        "Lavrov: West seeks",
+        "Top Content Trending",
+    ):
         assert gone not in clean
     assert "Zelenskyy asks NATO states for additional air defense systems" in clean
     assert clean.endswith("around half has come from European NATO Allies and Canada.")
@@ -94,8 +134,9 @@ def test_photo_credits_removed_in_dpa_and_screenshot_articles():
 
 
 def test_quotes_protect_lines_from_caption_and_appeal_rules():
-    raw = ('"We need your help now," the mayor told residents, AP\n\n'
-           'He said: \u201cplease donate\u201d to the flood fund')
+    raw = (
+        '"We need your help now," the mayor told residents, AP\n\nHe said: \u201cplease donate\u201d to the flood fund'
+    )
     assert clean_text(raw)[0] == raw
 
 
@@ -108,9 +149,11 @@ def test_lines_in_a_paragraph_stay_one_run_and_hard_wrapped_prose_is_judged_whol
     raw = "Headline one\nStandfirst here.\n\nAdvertisement\n\nBody."
     clean, segments = clean_text(raw)
     assert clean == "Headline one\nStandfirst here.\n\nBody." and len(segments) == 2
-    wrapped = ("The ministry said on Tuesday that the new aid package would include\n"
-               "radar systems and ammunition supplied by Reuters\n"
-               "partners, officials added.")
+    wrapped = (
+        "The ministry said on Tuesday that the new aid package would include\n"
+        "radar systems and ammunition supplied by Reuters\n"
+        "partners, officials added."
+    )
     assert clean_text(wrapped)[0] == wrapped
 
 
@@ -130,8 +173,10 @@ def test_lines_repeated_across_many_articles_are_template_boilerplate():
     from qa.templates import template_lines
 
     footer = "Sign in to get the Morning Digest every weekday"
-    stories = [f"Story {i} headline here\n\nThe council met on day {i} and approved item {i}.\n\n{footer}\n\n"
-               "Ad Feedback" for i in range(10)]
+    stories = [
+        f"Story {i} headline here\n\nThe council met on day {i} and approved item {i}.\n\n{footer}\n\nAd Feedback"
+        for i in range(10)
+    ]
     stories.append("A one-line record is all story and never a template source.")
     templates = template_lines(stories)
     assert footer in templates and "Ad Feedback" in templates
@@ -143,26 +188,42 @@ def test_lines_repeated_across_many_articles_are_template_boilerplate():
 
 
 def test_calls_to_action_ad_widgets_and_kickers_of_any_outlet_are_removed():
-    raw = ("HAPPENING LATER\n\nSign up for The Daily Ledger's Morning Brief newsletter\n\n"
-           "How relevant is this ad to you?\n\nBecome a member today!\n\nDark mode\n\n"
-           "The mayor opened the new bridge on Monday.\n\nBuy us a coffee to keep us going")
+    raw = (
+        "HAPPENING LATER\n\nSign up for The Daily Ledger's Morning Brief newsletter\n\n"
+        "How relevant is this ad to you?\n\nBecome a member today!\n\nDark mode\n\n"
+        "The mayor opened the new bridge on Monday.\n\nBuy us a coffee to keep us going"
+    )
     assert clean_text(raw)[0] == "The mayor opened the new bridge on Monday."
 
 
 def test_story_lines_that_mention_ads_or_joining_are_kept():
-    raw = ("The ad campaign cost the party $2 million.\n\nShe will join the board of the bank in May.\n\n"
-           "Supporters joined the march through the city.")
+    raw = (
+        "The ad campaign cost the party $2 million.\n\nShe will join the board of the bank in May.\n\n"
+        "Supporters joined the march through the city."
+    )
     assert clean_text(raw)[0] == raw
 
 
-@pytest.mark.parametrize("text,title", [
-    ("CNN —\n\nSign up for CNN's Five Things newsletter\n\nSenate passes the budget after all-night session\n\n"
-     "The Senate voted on Tuesday.", "Senate passes the budget after all-night session"),
-    ("London (Reuters) — Britain's economy grew 0.3% in the third quarter, official data showed on Friday.\n\n"
-     "Growth beats forecasts as services rebound", "Growth beats forecasts as services rebound"),
-    ("WASHINGTON (AP) — The president signed the bill on Monday.", "The president signed the bill on Monday."),
-    ("Harbour reopens after storm damage repaired\n\nThe harbour reopened.", "Harbour reopens after storm damage repaired"),
-])
+@pytest.mark.parametrize(
+    "text,title",
+    [
+        (
+            "CNN —\n\nSign up for CNN's Five Things newsletter\n\nSenate passes the budget after all-night session\n\n"
+            "The Senate voted on Tuesday.",
+            "Senate passes the budget after all-night session",
+        ),
+        (
+            "London (Reuters) — Britain's economy grew 0.3% in the third quarter, official data showed on Friday.\n\n"
+            "Growth beats forecasts as services rebound",
+            "Growth beats forecasts as services rebound",
+        ),
+        ("WASHINGTON (AP) — The president signed the bill on Monday.", "The president signed the bill on Monday."),
+        (
+            "Harbour reopens after storm damage repaired\n\nThe harbour reopened.",
+            "Harbour reopens after storm damage repaired",
+        ),
+    ],
+)
 def test_titles_skip_datelines_and_calls_to_action(text, title):
     from qa.metadata import guess_title
 

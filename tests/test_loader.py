@@ -1,4 +1,5 @@
 """qa.loader: the seed corpus, each file format, each skip reason, and corpus-level errors."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ def reasons(skipped) -> dict[str, str]:
 
 def check_segments(doc, raw: str) -> None:
     for cs, rs, n in doc.segments:
-        assert doc.text[cs:cs + n] == raw[rs:rs + n]
+        assert doc.text[cs : cs + n] == raw[rs : rs + n]
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +65,12 @@ def test_markdown_front_matter(tmp_path):
     raw = f"---\ntitle: Bridge vote\ndate: 2023-05-02\nurl: https://example.com/bridge\n---\n# Heading\n\n{STORY}\n"
     (tmp_path / "a.md").write_text(raw, encoding="utf-8")
     [doc] = load_file(tmp_path / "a.md", tmp_path)
-    assert (doc.title, doc.date, doc.source, doc.path) == ("Bridge vote", "2023-05-02",
-                                                           "https://example.com/bridge", "a.md")
+    assert (doc.title, doc.date, doc.source, doc.path) == (
+        "Bridge vote",
+        "2023-05-02",
+        "https://example.com/bridge",
+        "a.md",
+    )
     assert "title:" not in doc.text and STORY in doc.text
     check_segments(doc, raw)
 
@@ -78,9 +83,11 @@ def test_malformed_front_matter_is_body_text(tmp_path):
 
 
 def test_html_title_date_and_main_text(tmp_path):
-    html = ("<html><head><title>Bridge approved</title><meta name='date' content='2023-05-02'>"
-            "<link rel='canonical' href='https://example.com/bridge'></head><body><nav>Home | News</nav>"
-            f"<article><p>{STORY}</p><p>Work will start in June, officials said.</p></article></body></html>")
+    html = (
+        "<html><head><title>Bridge approved</title><meta name='date' content='2023-05-02'>"
+        "<link rel='canonical' href='https://example.com/bridge'></head><body><nav>Home | News</nav>"
+        f"<article><p>{STORY}</p><p>Work will start in June, officials said.</p></article></body></html>"
+    )
     (tmp_path / "p.html").write_text(html, encoding="utf-8")
     (tmp_path / "empty.htm").write_text("<html><body><div></div></body></html>", encoding="utf-8")
     docs, skipped = load_corpus(tmp_path)
@@ -138,10 +145,17 @@ def test_every_bad_file_kind_is_skipped_with_its_reason(tmp_path):
     assert docs[1].text == STORY  # BOM stripped
     got = reasons(skipped)
     assert got.pop("bad.json").startswith("invalid JSON")
-    assert got == {"empty.txt": "empty", "blank.md": "empty", "bin.txt": "binary", "latin1.txt": "not UTF-8",
-                   "big.txt": "too large (500 bytes > 300)", "img.png": "unsupported type .png",
-                   "noise.txt": "no text after cleaning", "escape.txt": "symlink leaving the corpus",
-                   "inside.txt": "duplicate of good.txt"}
+    assert got == {
+        "empty.txt": "empty",
+        "blank.md": "empty",
+        "bin.txt": "binary",
+        "latin1.txt": "not UTF-8",
+        "big.txt": "too large (500 bytes > 300)",
+        "img.png": "unsupported type .png",
+        "noise.txt": "no text after cleaning",
+        "escape.txt": "symlink leaving the corpus",
+        "inside.txt": "duplicate of good.txt",
+    }
 
 
 def test_load_file_raises_load_error_for_unusable_file(tmp_path):
@@ -167,11 +181,19 @@ def test_missing_not_a_dir_and_empty_corpus_raise(tmp_path):
 
 def test_jsonl_export_larger_than_the_file_limit_is_streamed_with_a_limit_per_record(tmp_path):
     good = [json.dumps({"id": i, "title": f"Story {i}", "text": f"{STORY} Item {i}."}) for i in range(40)]
-    lines = good[:10] + [json.dumps({"id": "big", "text": "word " * 200})] + good[10:20] \
-        + ["x" * 5000] + good[20:30] + [b"\xff\xfe bad bytes".decode("latin-1")] + good[30:]
+    lines = (
+        good[:10]
+        + [json.dumps({"id": "big", "text": "word " * 200})]
+        + good[10:20]
+        + ["x" * 5000]
+        + good[20:30]
+        + [b"\xff\xfe bad bytes".decode("latin-1")]
+        + good[30:]
+    )
     raw = "\n".join(lines) + "\n"
-    (tmp_path / "export.jsonl").write_bytes(raw.encode("utf-8").replace(
-        "\xff\xfe bad bytes".encode("utf-8"), b"\xff\xfe bad bytes"))
+    (tmp_path / "export.jsonl").write_bytes(
+        raw.encode("utf-8").replace("\xff\xfe bad bytes".encode(), b"\xff\xfe bad bytes")
+    )
     assert len(raw) > 300  # the whole file is far over the limit; each good record is under it
     docs, skipped = load_corpus(tmp_path, max_file_bytes=300)
     assert len(docs) == 40 and all(d.path == "export.jsonl" for d in docs)
@@ -203,3 +225,42 @@ def test_loading_reports_progress_in_bytes_to_the_end(tmp_path):
     total = sum(p.stat().st_size for p in tmp_path.iterdir())
     assert calls[-1] == (total, total, "Reading articles")
     assert all(0 <= d <= t for d, t, _ in calls)
+
+
+def test_lines_repeated_across_many_articles_of_a_corpus_are_dropped_and_story_kept(tmp_path):
+    """An outlet's furniture (a short line in many of its articles) goes; story text stays, including a
+    line two articles share and a long paragraph syndicated to every article; offsets stay verbatim."""
+    footer = "Get the Morning Brief delivered to your inbox every weekday"
+    shared = "The council will meet again next month."
+    syndicated = (
+        "A wire story paragraph that every paper reprinted in full, long enough to be story text "
+        "rather than page furniture, about rainfall, rivers and the dams that feed the city. "
+    ) * 2
+    raws = {}
+    for i in range(6):
+        body = [
+            f"Story {i}: the mayor of Town{i} opened a bridge on Monday.",
+            syndicated.strip(),
+            footer,
+            f"Residents of Town{i} welcomed it, the {i}th such opening this year.",
+        ]
+        if i < 2:
+            body.insert(2, shared)
+        raws[f"a{i}.txt"] = "\n\n".join(body) + "\n"
+        (tmp_path / f"a{i}.txt").write_text(raws[f"a{i}.txt"], encoding="utf-8")
+    docs, skipped = load_corpus(tmp_path)
+    assert len(docs) == 6 and not skipped
+    for doc in docs:
+        assert footer not in doc.text
+        assert "opened a bridge" in doc.text and "welcomed it" in doc.text and syndicated.strip() in doc.text
+        check_segments(doc, raws[doc.path])
+    assert sum(shared in d.text for d in docs) == 2  # in two articles only: not a template
+
+
+def test_a_one_line_record_corpus_has_no_template_lines(tmp_path):
+    lines = [
+        json.dumps({"id": i, "text": f"Same words in every record number {i}. Sign up now for more."}) for i in range(5)
+    ]
+    (tmp_path / "r.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    docs, _ = load_corpus(tmp_path)
+    assert len(docs) == 5 and all("Same words" in d.text for d in docs)
