@@ -20,7 +20,7 @@ from typing import Protocol, cast
 
 import numpy as np
 
-from . import evidence, lexical, offices, qtype
+from . import abstention, evidence, lexical, offices, qtype
 from .config import ABSTAIN_BELOW
 from .corroborate import corroborating_rows
 from .entities import text_keys
@@ -76,6 +76,7 @@ class Extractor:
         self.default_idf = self.idf.unknown
         self._tokens: dict[int, set[str]] = {}
         self._articles: dict[str, set[str]] = {}
+        self._article_tokens: dict[str, set[str]] = {}
 
     def _sentence_tokens(self, row: int) -> set[str]:
         if row not in self._tokens:
@@ -107,6 +108,12 @@ class Extractor:
         """Question names (as keys: "French" meets "France") that the sentence's whole article never
         mentions. (Checking only the sentence's neighbours wrongly penalised paraphrase.)"""
         return sum(1 for n in names if n not in self._article_keys(doc_id)) if names else 0
+
+    def article_tokens(self, doc_id: str) -> set[str]:
+        if doc_id not in self._article_tokens:  # once per article (qa.abstention reads them)
+            doc = self.index.documents[doc_id]
+            self._article_tokens[doc_id] = set(lexical.tokenize(doc.title + " " + doc.text))
+        return self._article_tokens[doc_id]
 
     def _window(self, row: int) -> str:
         rows = [
@@ -230,11 +237,19 @@ def extractive_answer(
     passages: list[Passage],
     rows_per_passage: list[list[int]],
     abstain_below: float = ABSTAIN_BELOW,
+    method: str = "rule",
 ) -> Answer:
+    """The best-supported sentence(s), quoted and cited; abstains when the evidence is weak: the hand-set
+    confidence below `abstain_below` (`method="rule"`) or the calibrated model's probability below its
+    threshold (`"model"`, qa.abstention); -inf never abstains."""
     scored = extractor.score_sentences(question, qvec, passages, rows_per_passage)
-    conf = confidence(scored[0]) if scored else 0.0
-    if not scored or conf < abstain_below:
-        return Answer(question, ABSTAIN_TEXT, None, [], passages, True, confidence=round(conf, 4))
+    feats = {}
+    if scored:
+        absent = max(0.0, 1 - scored[0].fit / WEAK_FIT)
+        feats = abstention.collect(extractor, question, scored, passages, confidence(scored[0]), absent)
+    conf = abstention.confidence(feats, method) if scored else 0.0
+    if not scored or conf < abstention.live_threshold(method, abstain_below):
+        return Answer(question, ABSTAIN_TEXT, None, [], passages, True, confidence=round(conf, 4), features=feats)
     best = scored[0]
     # a close runner-up is quoted too: the top sentence alone holds the answer ~74% of the time on
     # SQuAD, the top two ~85% (`qa eval`); both are verbatim and cited, so the reader can judge
@@ -258,4 +273,6 @@ def extractive_answer(
             if date
             else "The quoted sentence does not say which year it is about."
         )
-    return Answer(question, text, short, citations, passages, False, note=note, confidence=round(conf, 4))
+    return Answer(
+        question, text, short, citations, passages, False, note=note, confidence=round(conf, 4), features=feats
+    )

@@ -55,6 +55,7 @@ class AnswerRequest:
             self.passages,
             self.rows,
             abstain_below=self.settings.abstain_below,
+            method=self.settings.abstain,
         )
 
 

@@ -42,6 +42,7 @@ class QResult:
     latency_ms: float
     error: str = ""
     abstained: bool = field(default=False)  # at the live threshold
+    features: dict = field(default_factory=dict)  # the abstain decision's evidence (qa.abstention), for refitting
 
     def answered_at(self, threshold: float) -> bool:
         return not self.no_answer and self.confidence >= threshold
@@ -114,7 +115,7 @@ class EvalReport:
         lines = [
             f"{self.name}: {m['questions']} questions ({m['answerable']} answerable, "
             f"{m['unanswerable']} unanswerable) | fusion={c['fusion']} k={c['k']} "
-            f"threshold={c['threshold']} model={c['model']}",
+            f"abstain={c.get('abstain', 'rule')} threshold={c['threshold']} model={c['model']}",
             "retrieval   "
             + "  ".join(f"{key} {_fmt(m[key])}" for key in ("recall@1", "recall@5", "recall@10"))
             + f"  MRR {'n/a' if m['mrr'] is None else format(m['mrr'], '.3f')}",

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .abstention import live_threshold
 from .errors import QAError
 from .eval_data import (  # noqa: F401
     EvalSet,
@@ -80,6 +81,7 @@ def evaluate_question(assistant, q: LabelledQuestion, k: int, threshold: float) 
         citations_ok=ok,
         citations_total=len(ans.citations),
         latency_ms=latency,
+        features=dict(ans.features),
     )
     res.abstained = not res.answered_at(threshold)
     return res
@@ -147,7 +149,7 @@ def run_eval(
     eval_set = load_eval_set(path)
     questions = eval_set.questions[:limit] if limit else eval_set.questions
     assistant = _assistant(eval_set, index_dir, model, settings)
-    threshold = settings.abstain_below
+    threshold = live_threshold(settings.abstain, settings.abstain_below)
     assistant.ask(questions[0].question, k=k)  # warm-up: loads the embedder outside the timings
     with _unthresholded(assistant) as exact:
         results = [
@@ -159,6 +161,7 @@ def run_eval(
         "kind": eval_set.kind,
         "fusion": settings.fusion,
         "k": k,
+        "abstain": settings.abstain,
         "threshold": threshold,
         "model": assistant.embedder.name,
         "index": str(assistant.index.path),

@@ -111,6 +111,7 @@ class Answer:
         note: what changed the answer, e.g. sentences the check removed or a fall-back to extractive.
         confidence: the score the abstention threshold is compared with (extractive), or the mean
             support of the kept sentences (llm); in [0, 1] for "llm", comparable only within a mode.
+        features: the evidence the extractive abstain decision read (qa.abstention), not in `to_dict()`.
 
     Methods: `to_dict()` (the JSON of `qa ask --json` and the web API) and `to_markdown()` (plain text
     for a terminal; escape it before putting it into HTML).
@@ -131,6 +132,8 @@ class Answer:
     mode: str = "extractive"
     note: str = ""  # e.g. why the LLM answer fell back to extractive
     confidence: float = 0.0
+    # the evidence the abstain decision read (qa.abstention.FEATURES); for `qa eval --json` and refitting
+    features: dict[str, float] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
         return {

@@ -90,6 +90,17 @@ class Settings:
         high=2.0,
         commands=QUERY,
     )
+    # how the extractive answerer decides to abstain: the hand-set confidence against abstain_below, or the
+    # calibrated model (qa.abstention; docs/evaluation.md compares them on cross-validation folds)
+    abstain: str = setting(
+        "rule",
+        "QA_ABSTAIN",
+        "--abstain",
+        "choice",
+        "abstain decision: hand-set confidence (rule) or calibrated model (model)",
+        choices=("rule", "model"),
+        commands=QUERY,
+    )
     # Optional local LLM: a GGUF path (in-process) or an OpenAI-compatible URL + model name.
     llm_model: str | None = setting(
         None,
