@@ -1,6 +1,6 @@
 """The calibrated abstention model (qa.abstention): written by tools/fit_abstention.py --write.
 
-Fitted on 2026-12-02 at commit b12506a on the `qa eval --json` dumps of: news 53, dev 12, lee_dev 97, squad 626
+Fitted on 2026-12-02 at commit 3dbc0a8 on the `qa eval --json` dumps of: news 53, dev 12, lee_dev 97, squad 626
 questions (label: hit; set weights balanced: True; L2 1.0); threshold: wrong5 on
 the same questions. Refit after any change to the answerer's scores.
 """
