@@ -55,6 +55,10 @@ ENVIRONMENT_DEFAULTS = {
     # llama.cpp (optional LLM) shares torch's OpenMP runtime; spinning waiters made 2-thread decoding fall
     # to 1-2 tok/s on a busy machine against 26 tok/s with passive waits (benchmarks/llm_speed.py)
     "OMP_WAIT_POLICY": "PASSIVE",
+    # uvicorn (Gradio's server) takes the client address from X-Forwarded-For on connections from the
+    # proxies listed here, by default 127.0.0.1 and ::1, so any local process could pose as endless
+    # addresses to the failed-login limit (qa.web.throttle). Trust none unless the user lists a proxy.
+    "FORWARDED_ALLOW_IPS": "",
 }
 
 

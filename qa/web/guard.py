@@ -8,7 +8,8 @@ This guard answers 403 when
 - the request carries an `Origin` that is not the address it was sent to (cross-site), or `null`;
 - the app is served on a loopback address and the `Host` header is not a loopback name (rebinding).
 Requests without an `Origin` (gradio_client, curl, the page's own GETs) pass: a browser always sends
-`Origin` with a cross-site POST. It does no authentication (see the login option) and no logging.
+`Origin` with a cross-site POST. It does no authentication (see the login option) and no logging;
+`app_kwargs` also installs the failed-login limiter (qa.web.throttle) behind it.
 """
 
 from __future__ import annotations
@@ -66,22 +67,27 @@ class OriginGuard:
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":
             return await send({"type": "websocket.close", "code": 1008})
-        body = why.encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 403,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_plain(send, 403, why)
+
+
+async def send_plain(send, status: int, text: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer an HTTP request with `status` and a short plain-text body (the app never sees it)."""
+    body = text.encode()
+    head = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": head + (headers or [])})
+    await send({"type": "http.response.body", "body": body})
 
 
 def app_kwargs(host: str) -> dict:
-    """`Blocks.launch(app_kwargs=...)` that installs the guard for an app served on `host`."""
+    """`Blocks.launch(app_kwargs=...)` that installs the guard and the login limiter (qa.web.throttle,
+    behind the guard: a cross-site login is refused before it counts) for an app served on `host`."""
     from starlette.middleware import Middleware
 
-    return {"middleware": [Middleware(OriginGuard, loopback_only=is_loopback_name(_host_name(host)))]}
+    from qa.web.throttle import LoginLimiter  # it imports send_plain from here
+
+    return {
+        "middleware": [
+            Middleware(OriginGuard, loopback_only=is_loopback_name(_host_name(host))),
+            Middleware(LoginLimiter),
+        ]
+    }
