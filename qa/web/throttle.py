@@ -42,7 +42,9 @@ SUCCESS, FAILURE = 200, 400  # gradio.routes.login: JSONResponse on success, HTT
 @dataclass
 class _Record:
     stamps: list[float] = field(default_factory=list)  # attempts (failed or unanswered) still in the window
-    logged_until: float = -math.inf  # the end of the lock-out already logged, so one line per lock-out
+    # the end of the lock-out already logged: one line per lock-out (an address that keeps guessing at
+    # the limit stays locked out, and is logged again once a window)
+    logged_until: float = -math.inf
 
 
 class LoginThrottle:
