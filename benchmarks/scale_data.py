@@ -10,7 +10,6 @@ Documents are contiguous chunk rows; each chunk is 4 sentences of 15 words, no o
 from __future__ import annotations
 
 import hashlib
-import inspect
 import re
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from qa import build, chunking, store  # noqa: E402
+from qa import build, chunking, store, vectors  # noqa: E402
 from qa.types import Chunk, Document  # noqa: E402
 
 DIM = 384
@@ -135,12 +134,13 @@ def make_document(words: list[str], ids: np.ndarray, doc_no: int, date: str, tag
 def chunking_params(embedder) -> dict:
     """What qa.build records for these chunks, so an incremental build reuses them (see build_from_documents)."""
     return {"max_tokens": min(chunking.DEFAULT_MAX_TOKENS, embedder.max_tokens),
-            "overlap": chunking.DEFAULT_OVERLAP, "splitter": "pysbd-per-paragraph"}
+            "overlap": chunking.DEFAULT_OVERLAP, "splitter": chunking.SPLITTER_ID}
 
 
 def write_index(index_dir: Path, n_chunks: int, embedder: WordSumEmbedder, seed: int = 0,
                 dense: str = "auto") -> dict:
-    """Generate `n_chunks` chunks and commit them as a generation of `index_dir`; returns the manifest."""
+    """Generate `n_chunks` chunks and commit them as a generation of `index_dir` (one segment, as a
+    full build writes it); returns the manifest."""
     ids = word_ids(n_chunks, seed)
     rng = np.random.default_rng(seed + 3)
     documents, chunks, sentences = [], [], []
@@ -153,20 +153,10 @@ def write_index(index_dir: Path, n_chunks: int, embedder: WordSumEmbedder, seed:
     chunk_vecs = embedder.encode_ids(ids.reshape(n_chunks, -1))
     sent_vecs = embedder.encode_ids(ids.reshape(-1, WORDS_PER_SENTENCE))
     del ids
+    model = build._model_entry(embedder, vectors.SENTENCE_VECTORS)
     with store.build_lock(Path(index_dir)):
         name, tmp = store.new_generation_dir(Path(index_dir))
-        described = build._write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, dense=dense)
-        manifest = _manifest(documents, chunks, sentences, embedder)
-        store.commit_generation(Path(index_dir), name, tmp, manifest | {"dense": described})
-    return manifest | {"dense": described}
-
-
-def _manifest(documents, chunks, sentences, embedder) -> dict:
-    """qa.build's manifest for these rows, as a build with `embedder` would write it (so an incremental
-    build reuses them); also when build._manifest takes the model-identity entry of the encoder work."""
-    extra = {}
-    if "model" in inspect.signature(build._manifest).parameters:
-        from qa import vectors
-
-        extra["model"] = build._model_entry(embedder, vectors.SENTENCE_VECTORS)
-    return build._manifest(documents, chunks, sentences, embedder, chunking_params(embedder), **extra)
+        info = build.write_segment(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, dense=dense)
+        manifest = build._manifest([info], embedder, chunking_params(embedder), model, len(documents))
+        store.commit_generation(Path(index_dir), name, tmp, manifest)
+    return manifest

@@ -12,7 +12,7 @@ import logging
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import bm25s
 import numpy as np
@@ -49,9 +49,10 @@ class IdfTable(Mapping):
 
 
 class BM25Index:
-    def __init__(self, retriever: bm25s.BM25):
-        self.retriever = retriever
+    def __init__(self, retriever: bm25s.BM25, path: Path = Path(DIR)):
+        self.retriever, self.path = retriever, path
         self._last: tuple[str, tuple[np.ndarray, np.ndarray]] | None = None
+        self.idf_of: Callable[[str], float] | None = None  # the global IDF, set for a segment of many
 
     @classmethod
     def build(cls, texts: Iterable[str]) -> "BM25Index":
@@ -61,7 +62,8 @@ class BM25Index:
 
     @classmethod
     def load(cls, gen: Path, mmap: bool = False) -> "BM25Index":
-        return cls(bm25s.BM25.load(str(Path(gen) / DIR), mmap=mmap, show_progress=False, verbosity=0))
+        path = Path(gen) / DIR
+        return cls(bm25s.BM25.load(str(path), mmap=mmap, show_progress=False, verbosity=0), path)
 
     def save(self, directory: Path) -> None:
         self.retriever.save(str(Path(directory) / DIR), show_progress=False)
@@ -70,9 +72,16 @@ class BM25Index:
     def num_docs(self) -> int:
         return int(self.retriever.scores["num_docs"])
 
+    def df(self, token: str) -> int:
+        """In how many rows `token` occurs (0 when never indexed)."""
+        i = self.retriever.vocab_dict.get(token)
+        indptr = self.retriever.scores["indptr"]
+        return int(indptr[i + 1]) - int(indptr[i]) if i is not None and i + 1 < len(indptr) else 0
+
     def _matches(self, question: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of every row holding a question token, rows ascending (last question cached:
-        top_k and scores_for of one query share it)."""
+        top_k and scores_for of one query share it). With `idf_of` set (an index of several segments),
+        each token's precomputed scores are rescaled from this segment's IDF to the global one."""
         last = self._last  # read once: another thread may replace it meanwhile
         if last is not None and last[0] == question:
             return last[1]
@@ -80,35 +89,38 @@ class BM25Index:
         indptr, indices, data = s["indptr"], s["indices"], s["data"]
         vocab = self.retriever.vocab_dict
         # duplicates kept: bm25s counts a repeated question word twice, and so must we
-        ids = [vocab[t] for t in tokenize(question) if t in vocab and vocab[t] + 1 < len(indptr)]
-        if not ids:
+        tokens = [t for t in tokenize(question) if t in vocab and vocab[t] + 1 < len(indptr)]
+        if not tokens:
             result = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         else:
-            spans = [(int(indptr[i]), int(indptr[i + 1])) for i in ids]
+            spans = [(int(indptr[vocab[t]]), int(indptr[vocab[t] + 1])) for t in tokens]
+            if any(not 0 <= a <= b <= len(data) for a, b in spans):  # loading checked no posting list
+                from ..errors import IndexCorruptError
+
+                raise IndexCorruptError(f"{self.path / 'indptr.csc.index.npy'} is damaged; run "
+                                        "`python -m qa build --full`")
             rows = sorted_unique(np.concatenate([indices[a:b] for a, b in spans]).astype(np.int64))
             scores = np.zeros(len(rows), dtype=np.float32)
-            for a, b in spans:  # token by token, as bm25s adds them
-                np.add.at(scores, np.searchsorted(rows, indices[a:b]), data[a:b])
+            for t, (a, b) in zip(tokens, spans, strict=True):  # token by token, as bm25s adds them
+                part = data[a:b]
+                if self.idf_of is not None:
+                    part = part * np.float32(self.idf_of(t) / self._idf(b - a))
+                np.add.at(scores, np.searchsorted(rows, indices[a:b]), part)
             result = (rows, scores)
         self._last = (question, result)
         return result
+
+    def _idf(self, df: int) -> float:
+        n = max(self.num_docs, 1)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def top_k(self, question: str, k: int, allowed: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
         rows, scores = self._matches(question)
         keep = scores > 0
         if allowed is not None:
-            keep &= _member(rows, allowed)
-        rows, scores = rows[keep], scores[keep]
-        if k < len(rows):
-            # the k-th best score; rows tied with it are taken lowest first (a stable full sort's order)
-            kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
-            above = np.flatnonzero(scores > kth)
-            ties = np.flatnonzero(scores == kth)[: k - len(above)]
-            sel = np.concatenate([above, ties])
-            rows, scores = rows[sel], scores[sel]
-        order = np.lexsort((rows, -scores))
-        return rows[order], scores[order]
+            keep &= member(rows, allowed)
+        return best_k(rows[keep], scores[keep], k)
 
     def scores_for(self, question: str, rows: np.ndarray) -> np.ndarray:
         matched, scores = self._matches(question)
@@ -127,7 +139,20 @@ class BM25Index:
                 "postings": int(len(s["data"]))}
 
 
-def _member(rows: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+def best_k(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best (rows, scores), best first, by partial selection; rows tied with the k-th best score
+    are taken lowest first (a stable full sort's order)."""
+    if k < len(rows):
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        above = np.flatnonzero(scores > kth)
+        ties = np.flatnonzero(scores == kth)[: k - len(above)]
+        sel = np.concatenate([above, ties])
+        rows, scores = rows[sel], scores[sel]
+    order = np.lexsort((rows, -scores))
+    return rows[order], scores[order]
+
+
+def member(rows: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     """Which of `rows` are in the sorted array `allowed` (a binary search each, no set of all rows)."""
     if not len(allowed):
         return np.zeros(len(rows), dtype=bool)

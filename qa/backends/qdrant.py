@@ -1,7 +1,7 @@
 """The Qdrant dense backend: chunk vectors in a Qdrant collection, one point per chunk row.
 
 Point id = chunk row; payload {"row", "doc_id", "date"} (doc_id and date are filled by `save`, from
-the generation's chunks.jsonl and documents.jsonl, which the build writes before the dense index).
+the segment's meta.sqlite, which the build writes before the dense index).
 Distance is the dot product, as in FAISS (vectors are unit length), so scores are the same numbers.
 Each build writes a new collection "<alias>-<stamp>"; the alias is switched to it only after the
 generation is committed (qa.backends.after_commit), so an interrupted build never serves. A row filter
@@ -12,7 +12,6 @@ This module does not know about questions or answers.
 """
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from pathlib import Path
@@ -149,20 +148,15 @@ class QdrantDense:
         """The vectors are in Qdrant already; this adds each point's doc_id and date to its payload
         (from the generation's files, when present) so that the collection stands on its own."""
         directory = Path(directory)
-        if not (directory / "chunks.jsonl").exists() or not (directory / "documents.jsonl").exists():
+        from ..segment import META, doc_runs
+
+        if not (directory / META).exists():
             return
         from qdrant_client import models
 
-        dates = {}
-        with open(directory / "documents.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                d = json.loads(line)
-                dates[d["doc_id"]] = d.get("date") or ""
-        with open(directory / "chunks.jsonl", encoding="utf-8") as fh:
-            doc_of_row = [json.loads(line)["doc_id"] for line in fh]
         ops = [models.SetPayloadOperation(set_payload=models.SetPayload(
-            payload={"doc_id": d, "date": dates.get(d, "")}, points=list(range(s, e))))
-            for d, s, e in _runs(doc_of_row)]
+            payload={"doc_id": d, "date": date}, points=list(range(s, e))))
+            for d, date, s, e in doc_runs(directory) if e > s]
         with conn.guard(self.loc, self.collection):
             for lo in range(0, len(ops), 1000):
                 self.client.batch_update_points(self.collection, ops[lo:lo + 1000], wait=True)
@@ -175,16 +169,6 @@ class QdrantDense:
 
     def stats(self) -> dict:
         return self.describe() | {"ntotal": self.ntotal, "dim": self.dim}
-
-
-def _runs(values: list) -> list[tuple]:
-    """(value, start, end) of each run of equal consecutive values."""
-    out, start = [], 0
-    for i in range(1, len(values) + 1):
-        if i == len(values) or values[i] != values[start]:
-            out.append((values[start], start, i))
-            start = i
-    return out
 
 
 def _row_filter(allowed: np.ndarray | None):

@@ -16,7 +16,7 @@ models or choose the backend (qa.api and qa.llm.backends do).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -123,11 +123,11 @@ def _fallback(fallback: Callable[[], Answer], note: str) -> Answer:
     return answer
 
 
-def llm_answer(question: str, passages: list[Passage], documents: dict[str, Document] | list[Document],
+def llm_answer(question: str, passages: list[Passage], documents: Mapping[str, Document] | list[Document],
                backend: LLMBackend, encode: Callable[[list[str]], np.ndarray], fallback: Callable[[], Answer],
                on_token: Callable[[str], None] | None = None, max_tokens: int = 256) -> Answer:
     """Ask the model with the passages, verify every sentence, return Answer(mode="llm") or the fallback."""
-    if not isinstance(documents, dict):
+    if not isinstance(documents, Mapping):  # the index's documents are a lazy Mapping (qa.views)
         documents = {d.doc_id: d for d in documents}
     if not passages:
         return _fallback(fallback, NO_PASSAGES_NOTE)
