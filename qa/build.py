@@ -90,12 +90,14 @@ def _write_dense(directory: Path, vectors: np.ndarray, kind: str | None = "auto"
 
 
 def write_segment(tmp: Path, documents, chunks, sentences, chunk_vecs, sent_vecs,
-                  progress: Progress | None = None, dense: str | None = "auto") -> dict:
-    """Every file of one new segment of the generation being written in `tmp`; its manifest entry."""
+                  progress: Progress | None = None, dense: str | None = "auto", kept: list[dict] = ()) -> dict:
+    """Every file of one new segment of the generation being written in `tmp`, beside the `kept`
+    segments' entries; its manifest entry."""
     directory = tmp / incremental.segment_name()
-    with Stage("Writing the index", 5, progress, unit="file") as stage:
+    prior = (sum(k["tokens"] for k in kept), sum(k["chunks"] for k in kept))
+    with Stage("Writing the index", 6, progress, unit="file") as stage:
         return segment.write_segment(directory, documents, chunks, sentences, chunk_vecs, sent_vecs,
-                                     lambda vecs: _write_dense(directory, vecs, dense), stage)
+                                     lambda vecs: _write_dense(directory, vecs, dense), stage, prior)
 
 
 def _model_entry(embedder, sentence_vectors: str) -> dict:
@@ -185,7 +187,7 @@ def _write_generation(index_dir, documents, live, plan, embedder, params, model,
         for info in infos:
             store.link_tree(live.gen / info["name"], tmp / info["name"])
         if docs:
-            infos.append(write_segment(tmp, docs, chunks, sentences, chunk_vecs, sent_vecs, progress, dense))
+            infos.append(write_segment(tmp, docs, chunks, sentences, chunk_vecs, sent_vecs, progress, dense, infos))
         live_docs = len(docs) + sum(i["documents"] - len(i["deleted"]) for i in infos[:len(infos) - bool(docs)])
         manifest = _manifest(infos, embedder, params, model, live_docs)
         store.commit_generation(index_dir, name, tmp, manifest, known_files)

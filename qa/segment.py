@@ -76,24 +76,27 @@ def write_meta(directory: Path, documents, chunks, sentences) -> None:
 
 
 def write_segment(directory: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, write_dense,
-                  stage=None) -> dict:
-    """Every file of a segment; returns its manifest entry (counts and the dense index's description).
-    `write_dense(vectors)` saves the dense index into `directory` and returns its description."""
+                  stage=None, prior: tuple[int, int] = (0, 0)) -> dict:
+    """Every file of a segment; returns its manifest entry (counts, tokens indexed by BM25, the dense
+    index's description). `write_dense(vectors)` saves the dense index into `directory` and returns
+    its description; `prior` = (tokens, rows) of the segments kept beside it (BM25 length norm)."""
     directory.mkdir(parents=True, exist_ok=True)
     described: dict = {}
+    lexical: list = []
     steps = [
         lambda: write_meta(directory, documents, chunks, sentences),
         lambda: store.save_npy(directory / "chunk_vectors.npy", chunk_vecs),
         lambda: store.save_npy(directory / "sentence_vectors.npy", sent_vecs),
         lambda: described.update(write_dense(chunk_vecs)),
-        lambda: backends.build_lexical(c.text for c in chunks).save(directory),
+        lambda: lexical.append(backends.build_lexical((c.text for c in chunks), prior)),
+        lambda: lexical[0].save(directory),
     ]
     for step in steps:
         step()
         if stage is not None:
             stage.advance()
     return {"name": directory.name, "documents": len(documents), "chunks": len(chunks),
-            "sentences": len(sentences), "dense": described, "deleted": []}
+            "sentences": len(sentences), "tokens": lexical[0].tokens, "dense": described, "deleted": []}
 
 
 def doc_runs(directory: Path) -> list[tuple[str, str, int, int]]:

@@ -164,22 +164,6 @@ def test_hnsw_search_breadth_grows_with_the_index():
     assert small["M"] == big["M"] and small["efSearch"] < big["efSearch"]
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
-def test_appended_rows_extend_the_live_dense_index(tmp_path, kind):
-    x = _clustered(1200)
-    old = backends.build_dense(x[:1000], kind)
-    old.save(tmp_path)
-    manifest = {"dense": old.describe()}
-    grown = backends.extend_dense(tmp_path, manifest, x, kind)
-    assert grown is not None and grown.ntotal == 1200 and grown.kind == kind
-    assert grown.search(x[1100], 1)[0].tolist() == [1100]
-    changed = x.copy()
-    changed[5] = x[6]  # an old row differs: no reuse
-    assert backends.extend_dense(tmp_path, manifest, changed, kind) is None
-    other = "hnsw" if kind == "flat" else "flat"
-    assert backends.extend_dense(tmp_path, manifest, x, other) is None
-
-
 def test_incremental_build_with_an_appended_article_reuses_the_graph(tmp_path, monkeypatch):
     """The base segment's HNSW graph is hard-linked into the new generation; only the new article's
     rows get a (tiny) dense index of their own, in a new segment."""

@@ -132,25 +132,6 @@ def build_dense(vectors: np.ndarray, kind: str | Mapping | None = "auto", params
     return dense
 
 
-def extend_dense(gen: Path, manifest: dict, vectors: np.ndarray, kind: str | None = "auto"
-                 ) -> DenseBackend | None:
-    """The dense index of generation `gen` grown by the rows appended since, when its rows are an
-    unchanged prefix of `vectors` and the same kind is wanted (an HNSW graph is built by adding rows
-    anyway, so this equals a fresh build); None otherwise, and the caller builds anew."""
-    info = manifest.get("dense") or {"backend": "faiss", "kind": "flat", "params": {}}
-    if info.get("backend", "faiss") != "faiss" or info.get("kind") != choose_kind(len(vectors), kind):
-        return None
-    from .faiss_dense import FaissDense, hnsw_params
-
-    old = FaissDense.load(gen, info, writable=True)
-    if old.ntotal > len(vectors) or old.index.d != vectors.shape[1] or not old.has_prefix(vectors):
-        return None
-    if old.kind == "hnsw":
-        old.params["efSearch"] = hnsw_params(len(vectors))["efSearch"]
-    old.add(vectors[old.ntotal:])
-    return old
-
-
 def load_dense(gen: Path, manifest: dict) -> DenseBackend:
     """The dense index of a generation, as its manifest describes it."""
     info = manifest.get("dense") or {"backend": "faiss", "kind": "flat", "params": {}}
@@ -186,10 +167,11 @@ def after_commit(index_dir: Path) -> None:
     publish(dense, live if live.get("backend") == "qdrant" else None)
 
 
-def build_lexical(texts: Iterable[str]) -> LexicalBackend:
+def build_lexical(texts: Iterable[str], prior: tuple[int, int] = (0, 0)):
+    """BM25 over `texts`; `prior` = (tokens, rows) of the index's other segments (see BM25Index.build)."""
     from .bm25 import BM25Index
 
-    return BM25Index.build(texts)
+    return BM25Index.build(texts, prior)
 
 
 def load_lexical(gen: Path, mmap: bool = False) -> LexicalBackend:

@@ -102,14 +102,6 @@ class FaissDense:
         order = np.lexsort((allowed[top], -scores))  # best first, ties by lower row
         return allowed[top[order]], scores[order].astype(np.float32)
 
-    def has_prefix(self, vectors: np.ndarray, block: int = 65_536) -> bool:
-        """Whether the stored rows equal the first rows of `vectors`, bit for bit (compared in blocks)."""
-        for lo in range(0, self.ntotal, block):
-            hi = min(lo + block, self.ntotal)
-            if not np.array_equal(self.index.reconstruct_n(lo, hi - lo), vectors[lo:hi]):
-                return False
-        return True
-
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of `rows` (for bounded re-scoring)."""
         return self.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))

@@ -5,16 +5,18 @@ and merges by score. Deleted rows are skipped by asking for k + their number whe
 (OVERFETCH_MAX), and by passing the segment its live rows as the allowed set otherwise (the build
 rewrites a segment whose deleted share grows large, so this stays rare).
 BM25 stays comparable across segments: every segment rescales its precomputed scores per question
-token from its own IDF to the IDF of all segments together (document counts summed, deleted rows
-counted until a merge removes them, as Lucene does); with one segment that factor is exactly 1.
-Document length normalisation stays per segment (each segment's average chunk length; measured to
-differ by under 1% between a 5-article segment and the base on the synthetic archive).
+token from its own IDF to the IDF of the live rows of all segments together (the token's posting
+lists, which the query reads anyway, minus deleted rows: what a full build of the same corpus
+computes; Lucene instead counts deleted rows until a merge). With one segment and no deletions the
+factor is exactly 1. The length normalisation of a new segment uses the average row length of the
+whole index when it was written (qa.backends.bm25.BM25Index.build), not its own.
 One segment with no deletions is its backend itself (qa.index does not wrap it).
 This module does not fuse rankings.
 """
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ import numpy as np
 from .bm25 import best_k, member
 
 OVERFETCH_MAX = 256
+DF_CACHE = 16_384  # tokens whose live document frequency is kept (bounded: a long chat)
 
 
 class _Part:
@@ -106,17 +109,23 @@ class SegmentedDense:
 class SegmentedLexical:
     def __init__(self, parts: list[_Part]):
         self.parts = parts
-        self._n = max(self.num_docs, 1)
+        self._n = max(sum(p.rows - len(p.deleted) for p in parts), 1)  # live rows
         for p in parts:
             p.backend.idf_of = self._idf
+        self.df = lru_cache(maxsize=DF_CACHE)(self._df)
         self._last: tuple[str, tuple[np.ndarray, np.ndarray]] | None = None
 
     @property
     def num_docs(self) -> int:
         return sum(int(p.backend.num_docs) for p in self.parts)
 
-    def df(self, token: str) -> int:
-        return sum(p.backend.df(token) for p in self.parts)
+    def _df(self, token: str) -> int:
+        """Live rows holding `token`, over all segments."""
+        total = 0
+        for p in self.parts:
+            rows = p.backend.postings(token)
+            total += len(rows) - (int(member(rows, p.deleted).sum()) if len(p.deleted) and len(rows) else 0)
+        return total
 
     def _idf(self, token: str) -> float:
         df = self.df(token)
