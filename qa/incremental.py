@@ -12,6 +12,7 @@ the kind the build asks for is rewritten too (a Qdrant index is always one segme
 chunks and vectors (nothing is re-embedded). `--full` writes one segment from scratch.
 This module reads segments and plans; qa.build writes.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,7 @@ class Live:
     where: dict[str, tuple[int, int, tuple]] = field(default_factory=dict)  # doc_id -> (seg, row, meta)
 
     @classmethod
-    def open(cls, index_dir: Path, model: dict, params: dict, model_of) -> "Live | None":
+    def open(cls, index_dir: Path, model: dict, params: dict, model_of) -> Live | None:
         """None when there is no live generation, or it is unreadable or incompatible (a full build)."""
         try:
             gen = store.current_generation(index_dir)
@@ -163,7 +164,7 @@ def contents(seg: Segment, deleted: list[int]):
         sentences += [(doc.doc_id, int(s), int(e)) for s, e in seg.sent_spans[s0:s1]]
         chunk_rows.append(np.arange(c0, c1))
         sent_rows.append(np.arange(s0, s1))
-    cat = (lambda parts: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64))
+    cat = lambda parts: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
     return docs, chunks, sentences, cat(chunk_rows), cat(sent_rows)
 
 
@@ -173,7 +174,8 @@ def segment_name() -> str:
 
 def kept_infos(live: Live, plan_: Plan) -> tuple[list[dict], dict[str, str]]:
     """Manifest entries of the kept segments (with this build's tombstones) and their files' hashes."""
-    infos, known = [], {}
+    infos: list[dict] = []
+    known: dict[str, str] = {}
     for i in plan_.keep:
         info = dict(live.segments[i].info)
         info["deleted"] = sorted(set(info.get("deleted", [])) | set(plan_.deleted[i]))
@@ -181,4 +183,3 @@ def kept_infos(live: Live, plan_: Plan) -> tuple[list[dict], dict[str, str]]:
         prefix = info["name"] + "/"
         known |= {n: h for n, h in live.manifest["files"].items() if n.startswith(prefix)}
     return infos, known
-

@@ -8,6 +8,7 @@ file and runs the numeric and cross-file checks, and every build hashes what it 
 fetched on use through bounded caches (qa.views). Checking that the query model matches the vectors
 happens when an embedder is attached (`check_embedder`). It does not rank or answer.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,7 @@ class Index:
         self._trigrams = lru_cache(maxsize=TRIGRAM_CACHE)(self._trigrams_of)
 
     @classmethod
-    def load(cls, index_dir: Path) -> "Index":
+    def load(cls, index_dir: Path) -> Index:
         gen = store.require_generation(Path(index_dir))
         manifest = store.read_manifest(gen)
         try:
@@ -50,16 +51,21 @@ class Index:
         except QAError:  # already one line that says what to do (a damaged file, a Qdrant server down, ...)
             raise
         except Exception as exc:  # files that passed their checks but still do not parse: one line, the fix
-            raise IndexCorruptError(f"could not read index {gen} ({type(exc).__name__}: "
-                                    f"{' '.join(str(exc).split())[:200]}); {store.REBUILD}") from exc
+            raise IndexCorruptError(
+                f"could not read index {gen} ({type(exc).__name__}: "
+                f"{' '.join(str(exc).split())[:200]}); {store.REBUILD}"
+            ) from exc
 
     @classmethod
-    def _read(cls, gen: Path, manifest: dict) -> "Index":
+    def _read(cls, gen: Path, manifest: dict) -> Index:
         segments = [Segment(gen / info["name"], info, manifest) for info in manifest["segments"]]
         index = cls(gen, manifest, segments)
         counts = manifest["counts"]
         if (len(index.documents), len(index.chunks), len(index.sent_doc)) != (
-                counts["documents"], counts["chunks"], counts["sentences"]):
+            counts["documents"],
+            counts["chunks"],
+            counts["sentences"],
+        ):
             raise IndexCorruptError(f"index {gen} has rows out of step with its manifest; {store.REBUILD}")
         return index
 
@@ -80,22 +86,26 @@ class Index:
 
     def _trigrams_of(self, row: int) -> frozenset:
         words = re.findall(r"\w+", self.chunks[row].text.lower())
-        return frozenset(zip(words, words[1:], words[2:]))
+        return frozenset(zip(words, words[1:], words[2:], strict=False))
 
     @cached_property
     def doc_rows(self) -> DocRows:
         """Each live document's chunk rows and date as arrays, for filters (built on the first filter,
         from one query per segment)."""
         ids, starts, ends, dates = [], [], [], []
-        for seg, offset in zip(self.segments, self.layout.chunk_off.tolist()):
+        for seg, offset in zip(self.segments, self.layout.chunk_off[:-1].tolist(), strict=True):
             table = seg.doc_table()
             rows = np.asarray([r[0] for r in table], dtype=np.int64)
             ids += [r[1] for r in table]
             dates += [r[2] or "" for r in table]
             starts.append(seg.doc_chunk_ptr[rows] + offset)
             ends.append(seg.doc_chunk_ptr[rows + 1] + offset)
-        return DocRows(np.asarray(ids, dtype=str), np.concatenate(starts).astype(np.int64),
-                       np.concatenate(ends).astype(np.int64), np.asarray(dates, dtype=str))
+        return DocRows(
+            np.asarray(ids, dtype=str),
+            np.concatenate(starts).astype(np.int64),
+            np.concatenate(ends).astype(np.int64),
+            np.asarray(dates, dtype=str),
+        )
 
     def sentence_text(self, row: int) -> str:
         s, e = self.sent_spans[row]

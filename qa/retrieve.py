@@ -6,6 +6,7 @@ near-copies of a higher-ranked passage from another article (syndication) are fo
 kept passage lists them in `also_in`.
 This module returns ranked passages; it does not pick sentences or write answers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,8 +51,9 @@ def _lexical_ranking(index: Index, question: str, allowed: np.ndarray | None, po
     return index.bm25.top_k(question, pool, allowed)
 
 
-def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_FUSION,
-         dense_weight: float = DENSE_WEIGHT) -> dict[int, float]:
+def fuse(
+    dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_FUSION, dense_weight: float = DENSE_WEIGHT
+) -> dict[int, float]:
     """Fused score per chunk row from the two rankings (`dense_weight` for fusion="weighted")."""
     fused: dict[int, float] = {}
     if fusion == "rrf":
@@ -69,8 +71,15 @@ def fuse(dense_rows, dense_scores, lex_rows, lex_scores, fusion: str = DEFAULT_F
     return fused
 
 
-def search(index: Index, qvec: np.ndarray, question: str, filters: dict | None = None,
-           fusion: str = DEFAULT_FUSION, pool: int = POOL, dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
+def search(
+    index: Index,
+    qvec: np.ndarray,
+    question: str,
+    filters: dict | None = None,
+    fusion: str = DEFAULT_FUSION,
+    pool: int = POOL,
+    dense_weight: float = DENSE_WEIGHT,
+) -> list[Hit]:
     """All fused candidates, best first (no grouping)."""
     allowed = allowed_rows(index, filters)
     if allowed is not None and not len(allowed):
@@ -82,8 +91,10 @@ def search(index: Index, qvec: np.ndarray, question: str, filters: dict | None =
     # only the fused candidates (at most 2 * pool) are re-scored, never every row
     dense_all = index.chunk_vectors[rows] @ qvec if fused else []
     lex_all = index.bm25.scores_for(question, rows)
-    hits = [Hit(row, score, float(d), float(lx))
-            for (row, score), d, lx in zip(fused.items(), dense_all, lex_all, strict=True)]
+    hits = [
+        Hit(row, score, float(d), float(lx))
+        for (row, score), d, lx in zip(fused.items(), dense_all, lex_all, strict=True)
+    ]
     hits.sort(key=lambda h: (-h.score, h.row))
     return hits
 
@@ -117,10 +128,28 @@ def group(index: Index, hits: list[Hit], k: int) -> list[tuple[Hit, list[Hit]]]:
 def to_passage(index: Index, rank: int, hit: Hit, dups: list[Hit]) -> Passage:
     chunk = index.chunks[hit.row]
     doc = index.documents[chunk.doc_id]
-    also = [{"doc_id": index.chunks[d.row].doc_id, "title": index.documents[index.chunks[d.row].doc_id].title,
-             "start": index.chunks[d.row].start, "end": index.chunks[d.row].end} for d in dups]
-    return Passage(rank, doc.doc_id, doc.title, doc.source, doc.date, chunk.text, chunk.start, chunk.end,
-                   round(hit.score, 6), chunk.chunk_id, also)
+    also = [
+        {
+            "doc_id": index.chunks[d.row].doc_id,
+            "title": index.documents[index.chunks[d.row].doc_id].title,
+            "start": index.chunks[d.row].start,
+            "end": index.chunks[d.row].end,
+        }
+        for d in dups
+    ]
+    return Passage(
+        rank,
+        doc.doc_id,
+        doc.title,
+        doc.source,
+        doc.date,
+        chunk.text,
+        chunk.start,
+        chunk.end,
+        round(hit.score, 6),
+        chunk.chunk_id,
+        also,
+    )
 
 
 SIMILAR_CHUNKS = 100  # chunks searched for sentences like a given one (bounds corroboration's cost)
@@ -133,8 +162,9 @@ def similar_sentences(index: Index, row: int, k: int, chunks: int = SIMILAR_CHUN
     close too)."""
     vec = index.sentence_vectors[row]
     chunk_rows, _ = index.dense.search(vec, chunks)
-    candidates = np.array(sorted({row}.union(*(index.chunk_sentence_rows[c] for c in chunk_rows.tolist()))),
-                          dtype=np.int64)
+    candidates = np.array(
+        sorted({row}.union(*(index.chunk_sentence_rows[c] for c in chunk_rows.tolist()))), dtype=np.int64
+    )
     sims = index.sentence_vectors[candidates] @ vec
     order = np.lexsort((candidates, -sims))[:k]
     return candidates[order], sims[order]

@@ -11,8 +11,10 @@ Files of a segment directory (a generation holds one or more, hard-linked betwee
 Rows are local (0..n-1 within the segment); qa.views adds the segment offsets. Reading opens SQLite
 read-only and memory-maps the arrays: nothing is parsed row by row, so opening costs the same at any
 size; rows are fetched when asked, through bounded caches. Chunk text is not stored: it is
-`doc.text[start:stop]`, so it cannot disagree with its document. This module does not search or rank.
+`doc.text[start:stop]`, so it cannot disagree with its document. qa.segment_write writes segments.
+This module does not search or rank.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,80 +36,6 @@ DOC_CACHE = 256  # documents (with their text) kept per segment
 CHUNK_CACHE = 4096
 DOC_ID_CACHE = 65_536  # doc row -> doc_id, for sentence rows (short strings)
 _DOC_COLUMNS = "doc_id, title, date, source, text, content_hash, path, segments"
-_SCHEMA = """
-CREATE TABLE documents(row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, title TEXT, date TEXT,
-                       source TEXT, text TEXT NOT NULL, content_hash TEXT, path TEXT, segments TEXT,
-                       chunks INTEGER NOT NULL);
-CREATE TABLE chunks(row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, doc_row INTEGER NOT NULL,
-                    start INTEGER NOT NULL, stop INTEGER NOT NULL);
-"""
-
-
-def write_meta(directory: Path, documents, chunks, sentences) -> None:
-    """meta.sqlite and the row arrays for documents in order, each one's chunks and sentences contiguous
-    and in the same order (as qa.build makes them)."""
-    doc_row = {d.doc_id: i for i, d in enumerate(documents)}
-    n_chunks = np.bincount([doc_row[c.doc_id] for c in chunks], minlength=len(documents))
-    n_sents = np.bincount([doc_row[d] for d, _, _ in sentences], minlength=len(documents))
-    chunk_ptr = np.concatenate([[0], np.cumsum(n_chunks)]).astype(np.int64)
-    sent_ptr = np.concatenate([[0], np.cumsum(n_sents)]).astype(np.int64)
-    sent_row = {(d, s, e): i for i, (d, s, e) in enumerate(sentences)}
-    rows = [[sent_row[(c.doc_id, s, e)] for s, e in c.sentences] for c in chunks]
-    arrays = {"doc_chunk_ptr": chunk_ptr, "doc_sent_ptr": sent_ptr,
-              "chunk_sent_ptr": np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64),
-              "chunk_sent_rows": np.fromiter((x for r in rows for x in r), np.int64),
-              "sent_spans": np.asarray([(s, e) for _, s, e in sentences], np.int64).reshape(-1, 2)}
-    for name, arr in arrays.items():
-        np.save(directory / f"{name}.npy", arr, allow_pickle=False)
-    con = sqlite3.connect(directory / META)
-    try:
-        con.execute("PRAGMA journal_mode=OFF")  # the generation is fsynced and renamed as a whole
-        con.executescript(_SCHEMA)
-        con.executemany("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?)", (
-            (i, d.doc_id, d.title, d.date, d.source, d.text, d.content_hash, d.path,
-             json.dumps(d.segments), int(n_chunks[i])) for i, d in enumerate(documents)))
-        con.executemany("INSERT INTO chunks VALUES (?,?,?,?,?)", (
-            (i, c.chunk_id, doc_row[c.doc_id], c.start, c.end) for i, c in enumerate(chunks)))
-        con.commit()
-    finally:
-        con.close()
-    if any(chunk_ptr[doc_row[c.doc_id]] > i or i >= chunk_ptr[doc_row[c.doc_id] + 1] for i, c in enumerate(chunks)):
-        raise ValueError("chunks are not grouped by document in document order")
-
-
-def write_segment(directory: Path, documents, chunks, sentences, chunk_vecs, sent_vecs, write_dense,
-                  stage=None, prior: tuple[int, int] = (0, 0)) -> dict:
-    """Every file of a segment; returns its manifest entry (counts, tokens indexed by BM25, the dense
-    index's description). `write_dense(vectors)` saves the dense index into `directory` and returns
-    its description; `prior` = (tokens, rows) of the segments kept beside it (BM25 length norm)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    described: dict = {}
-    lexical: list = []
-    steps = [
-        lambda: write_meta(directory, documents, chunks, sentences),
-        lambda: store.save_npy(directory / "chunk_vectors.npy", chunk_vecs),
-        lambda: store.save_npy(directory / "sentence_vectors.npy", sent_vecs),
-        lambda: described.update(write_dense(chunk_vecs)),
-        lambda: lexical.append(backends.build_lexical((c.text for c in chunks), prior)),
-        lambda: lexical[0].save(directory),
-    ]
-    for step in steps:
-        step()
-        if stage is not None:
-            stage.advance()
-    return {"name": directory.name, "documents": len(documents), "chunks": len(chunks),
-            "sentences": len(sentences), "tokens": lexical[0].tokens, "dense": described, "deleted": []}
-
-
-def doc_runs(directory: Path) -> list[tuple[str, str, int, int]]:
-    """(doc_id, date or "", first chunk row, end row) of every document of a segment being written."""
-    con = sqlite3.connect(directory / META)
-    try:
-        rows = con.execute("SELECT doc_id, date, chunks FROM documents ORDER BY row").fetchall()
-    finally:
-        con.close()
-    ends = np.cumsum([n for _, _, n in rows]).tolist()
-    return [(d, date or "", end - n, end) for (d, date, n), end in zip(rows, ends, strict=True)]
 
 
 def _unreadable(path: Path) -> bool:
@@ -143,7 +71,9 @@ class Segment:
         self.sent_spans = arrays["sent_spans"]
         self.chunk_vectors = self._npy("chunk_vectors.npy")
         self.sentence_vectors = self._npy("sentence_vectors.npy")
-        self.dense = self._backend("dense.faiss", lambda: backends.load_dense(directory, manifest | {"dense": info["dense"]}))
+        self.dense = self._backend(
+            "dense.faiss", lambda: backends.load_dense(directory, manifest | {"dense": info["dense"]})
+        )
         self.lexical = self._backend("bm25", lambda: backends.load_lexical(directory, mmap=True))
         self.document = lru_cache(maxsize=DOC_CACHE)(self._document)
         self.chunk = lru_cache(maxsize=CHUNK_CACHE)(self._chunk)
@@ -159,16 +89,19 @@ class Segment:
         except sqlite3.Error as exc:
             raise IndexCorruptError(f"{path} is damaged ({exc}); {store.REBUILD}") from None
         if (last if last is not None else -1) != self.n_docs - 1:
-            raise IndexCorruptError(f"{path} holds {0 if last is None else last + 1} documents, the manifest "
-                                    f"says {self.n_docs}; {store.REBUILD}")
+            raise IndexCorruptError(
+                f"{path} holds {0 if last is None else last + 1} documents, the manifest "
+                f"says {self.n_docs}; {store.REBUILD}"
+            )
         return db
 
     def _npy(self, name: str) -> np.ndarray:
         try:
             return store.load_npy(self.dir / name, mmap=True)
         except (OSError, ValueError) as exc:
-            raise IndexCorruptError(f"{self.dir / name} is unreadable ({type(exc).__name__}); "
-                                    f"{store.REBUILD}") from None
+            raise IndexCorruptError(
+                f"{self.dir / name} is unreadable ({type(exc).__name__}); {store.REBUILD}"
+            ) from None
 
     def _backend(self, name: str, load):
         """A backend opened, or one line naming the damaged file (its own errors name none)."""
@@ -183,16 +116,19 @@ class Segment:
             raise IndexCorruptError(f"{bad} is unreadable ({type(exc).__name__}); {store.REBUILD}") from None
 
     def _check_shapes(self) -> None:
-        want = {"doc_chunk_ptr.npy": (self.doc_chunk_ptr, (self.n_docs + 1,)),
-                "doc_sent_ptr.npy": (self.doc_sent_ptr, (self.n_docs + 1,)),
-                "chunk_sent_ptr.npy": (self.chunk_sent_ptr, (self.n_chunks + 1,)),
-                "sent_spans.npy": (self.sent_spans, (self.n_sents, 2)),
-                "chunk_vectors.npy": (self.chunk_vectors, (self.n_chunks, self.chunk_vectors.shape[-1])),
-                "sentence_vectors.npy": (self.sentence_vectors, (self.n_sents, self.sentence_vectors.shape[-1]))}
+        want = {
+            "doc_chunk_ptr.npy": (self.doc_chunk_ptr, (self.n_docs + 1,)),
+            "doc_sent_ptr.npy": (self.doc_sent_ptr, (self.n_docs + 1,)),
+            "chunk_sent_ptr.npy": (self.chunk_sent_ptr, (self.n_chunks + 1,)),
+            "sent_spans.npy": (self.sent_spans, (self.n_sents, 2)),
+            "chunk_vectors.npy": (self.chunk_vectors, (self.n_chunks, self.chunk_vectors.shape[-1])),
+            "sentence_vectors.npy": (self.sentence_vectors, (self.n_sents, self.sentence_vectors.shape[-1])),
+        }
         for name, (arr, shape) in want.items():
             if arr.shape != shape:
-                raise IndexCorruptError(f"{self.dir / name} holds {arr.shape} rows, the manifest says "
-                                        f"{shape}; {store.REBUILD}")
+                raise IndexCorruptError(
+                    f"{self.dir / name} holds {arr.shape} rows, the manifest says {shape}; {store.REBUILD}"
+                )
         if self.dense.ntotal != self.n_chunks or int(self.lexical.num_docs) != self.n_chunks:
             raise IndexCorruptError(f"index segment {self.dir} has vectors and rows out of step; {store.REBUILD}")
 
@@ -208,8 +144,9 @@ class Segment:
         got = self.query(f"SELECT {_DOC_COLUMNS} FROM documents WHERE row = ?", (int(row),))
         if not got:
             raise IndexCorruptError(f"{self.dir / META} has no document row {row}; {store.REBUILD}")
-        *head, segments = got[0]
-        return Document(*head, segments=tuple(tuple(s) for s in json.loads(segments or "[]")))
+        doc_id, title, date, source, text, content_hash, path, segments = got[0]
+        spans = tuple(tuple(s) for s in json.loads(segments or "[]"))
+        return Document(doc_id, title, date, source, text, content_hash, path, spans)
 
     def _doc_id(self, row: int) -> str:
         return self.query("SELECT doc_id FROM documents WHERE row = ?", (int(row),))[0][0]
@@ -225,16 +162,18 @@ class Segment:
 
     def _chunk(self, row: int) -> Chunk:
         chunk_id, doc_row, start, stop = self.query(
-            "SELECT chunk_id, doc_row, start, stop FROM chunks WHERE row = ?", (int(row),))[0]
+            "SELECT chunk_id, doc_row, start, stop FROM chunks WHERE row = ?", (int(row),)
+        )[0]
         doc = self.document(doc_row)
         spans = tuple((int(s), int(e)) for s, e in self.sent_spans[self.sentence_rows(row)])
         return Chunk(chunk_id, doc.doc_id, start, stop, doc.text[start:stop], spans)
 
     def sentence_rows(self, chunk_row: int) -> np.ndarray:
-        rows = self.chunk_sent_rows[self.chunk_sent_ptr[chunk_row]:self.chunk_sent_ptr[chunk_row + 1]]
-        if len(rows) and not (0 <= rows.min() and rows.max() < self.n_sents):  # loading checked no row
-            raise IndexCorruptError(f"{self.dir / 'chunk_sent_rows.npy'} names sentences that do not exist; "
-                                    f"{store.REBUILD}")
+        rows = self.chunk_sent_rows[self.chunk_sent_ptr[chunk_row] : self.chunk_sent_ptr[chunk_row + 1]]
+        if len(rows) and not (rows.min() >= 0 and rows.max() < self.n_sents):  # loading checked no row
+            raise IndexCorruptError(
+                f"{self.dir / 'chunk_sent_rows.npy'} names sentences that do not exist; {store.REBUILD}"
+            )
         return rows
 
     def sent_doc_row(self, sent_row: int) -> int:

@@ -9,10 +9,12 @@ A generation is written under a temporary name, fsynced, renamed, and only then 
 so a crash mid-build leaves the previous generation serving; pruning an old generation frees only the
 segment files no kept generation links. No pickle anywhere: JSON, SQLite, .npy (allow_pickle=False)
 and FAISS's own format. Reading a manifest checks its checksum and every file's presence and size;
-the sha256 of every file is computed when a build writes it and compared by `qa check` (file_problem). Two small helpers serve the other caches too: a file
-written beside its final name and renamed (`written_beside`), and a file's path/size/mtime stamp.
+the sha256 of every file is computed when a build writes it and compared by `qa check` (file_problem).
+Two small helpers serve the other caches too: a file written beside its final name and renamed
+(`written_beside`), and a file's path/size/mtime stamp.
 This module does not chunk, embed or search.
 """
+
 from __future__ import annotations
 
 import errno
@@ -132,8 +134,10 @@ def new_generation(index_dir: Path):
         if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
             code = errno.ENOSPC
         why = os.strerror(code) if code else " ".join(str(exc).split())[:160]
-        raise IndexWriteError(f"could not write the new index in {index_dir} ({why}); the previous index is "
-                              "still in use; free some space and run `python -m qa build` again") from exc
+        raise IndexWriteError(
+            f"could not write the new index in {index_dir} ({why}); the previous index is "
+            "still in use; free some space and run `python -m qa build` again"
+        ) from exc
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -144,9 +148,13 @@ def commit_generation(index_dir: Path, name: str, tmp: Path, manifest: dict, kno
     maps files linked from the live generation to their hashes there (immutable, so not hashed again)."""
     known = known or {}
     files = {p.relative_to(tmp).as_posix(): p for p in sorted(tmp.rglob("*")) if p.is_file()}
-    manifest = dict(manifest, format_version=FORMAT_VERSION, generation=name,
-                    files={n: known.get(n) or file_sha256(p) for n, p in files.items()},
-                    sizes={n: p.stat().st_size for n, p in files.items()})
+    manifest = dict(
+        manifest,
+        format_version=FORMAT_VERSION,
+        generation=name,
+        files={n: known.get(n) or file_sha256(p) for n, p in files.items()},
+        sizes={n: p.stat().st_size for n, p in files.items()},
+    )
     manifest["checksum"] = manifest_checksum(manifest)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), "utf-8")
     for path in [*tmp.rglob("*"), tmp]:  # files, then the directories that name them
@@ -216,10 +224,15 @@ def read_manifest(gen: Path, verify: bool = True) -> dict:
     except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         raise IndexCorruptError(f"{path} is unreadable ({type(exc).__name__}); {REBUILD}") from None
     if manifest.get("format_version") != FORMAT_VERSION:  # first: older formats had no checksum
-        raise IndexMismatchError(f"{path} is index format {manifest.get('format_version')!r}, but this qa "
-                                 f"reads format {FORMAT_VERSION}; {REBUILD}")
-    if (manifest.get("checksum") != manifest_checksum(manifest) or not isinstance(manifest.get("sizes"), dict)
-            or not isinstance(manifest.get("segments"), list)):
+        raise IndexMismatchError(
+            f"{path} is index format {manifest.get('format_version')!r}, but this qa "
+            f"reads format {FORMAT_VERSION}; {REBUILD}"
+        )
+    if (
+        manifest.get("checksum") != manifest_checksum(manifest)
+        or not isinstance(manifest.get("sizes"), dict)
+        or not isinstance(manifest.get("segments"), list)
+    ):
         raise IndexCorruptError(f"{path} is damaged (its checksum does not match); {REBUILD}")
     if verify:
         for name in manifest["files"]:
@@ -256,7 +269,8 @@ def check_model(manifest: dict, fingerprint: str, name: str, dim: int) -> None:
         raise IndexMismatchError(
             f"index was built with model '{built['name']}' (dim {built['dim']}, "
             f"{built['fingerprint'][:12]}) but the query model is '{name}' (dim {dim}, "
-            f"{fingerprint[:12]}); rebuild with `python -m qa build --full --model ...`")
+            f"{fingerprint[:12]}); rebuild with `python -m qa build --full --model ...`"
+        )
 
 
 def save_npy(path: Path, array: np.ndarray) -> None:

@@ -7,10 +7,10 @@ bounded caches; `rows_of` gives the vectors and spans as one array-like (the mem
 there is one segment). Rows of deleted documents stay addressable (the searches skip them). Nothing
 here parses every row. This module does not search.
 """
+
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -122,7 +122,7 @@ class SentDoc(Sequence):
     def __len__(self) -> int:
         return int(self._layout.sent_off[-1])
 
-    def __getitem__(self, row) -> str:  # type: ignore[override]
+    def __getitem__(self, row) -> str:
         if isinstance(row, slice):
             return [self[i] for i in range(*row.indices(len(self)))]  # type: ignore[return-value]
         seg, local = self._layout.sentence(row)
@@ -138,7 +138,7 @@ class ChunkSentenceRows(Sequence):
     def __len__(self) -> int:
         return int(self._layout.chunk_off[-1])
 
-    def __getitem__(self, row) -> list[int]:  # type: ignore[override]
+    def __getitem__(self, row) -> list[int]:
         seg, local = self._layout.chunk(row)
         base = int(self._layout.sent_off[self._layout.segments.index(seg)])
         return (seg.sentence_rows(local) + base).tolist()

@@ -1,11 +1,12 @@
 """Segments and tombstones: incremental builds add a segment, delete by tombstone, merge by policy, and
 answer like a full build of the same corpus."""
+
 from __future__ import annotations
 
+import itertools
 import shutil
 import sys
 
-import numpy as np
 import pytest
 
 from qa import Assistant, incremental, retrieve
@@ -16,8 +17,10 @@ from qa.integrity import check_index
 
 from .conftest import REPO, copy_corpus
 
-EXTRA = ("Tallinn harbour reopened on Monday after storm repairs that cost 3 million euros, the mayor said. "
-         "Ferries to Helsinki resumed the same day.")
+EXTRA = (
+    "Tallinn harbour reopened on Monday after storm repairs that cost 3 million euros, the mayor said. "
+    "Ferries to Helsinki resumed the same day."
+)
 
 
 def _edit(corpus):
@@ -95,8 +98,12 @@ def test_incremental_answers_like_a_full_build(twin):
     same_top = same_answer = 0
     for q in questions:
         a, b = inc.ask(q.question), full.ask(q.question)
-        same_top += a.passages[:1] and b.passages[:1] and a.passages[0].doc_id == b.passages[0].doc_id or (
-            not a.passages and not b.passages)
+        same_top += (
+            a.passages[:1]
+            and b.passages[:1]
+            and a.passages[0].doc_id == b.passages[0].doc_id
+            or (not a.passages and not b.passages)
+        )
         same_answer += a.text == b.text
     assert same_top == len(questions) and same_answer == len(questions), (same_top, same_answer, len(questions))
 
@@ -121,7 +128,7 @@ def test_merge_policy_bounds_the_segments(tmp_path):
         (corpus / f"zzz_{i:02d}.txt").write_text(f"Story number {i} about the harbour. " + EXTRA)
         build_index(corpus, tmp_path / "idx", "fake")
         counts.append(len(Index.load(tmp_path / "idx").segments))
-    assert max(counts) <= incremental.MAX_SEGMENTS and any(b < a for a, b in zip(counts, counts[1:])), counts
+    assert max(counts) <= incremental.MAX_SEGMENTS and any(b < a for a, b in itertools.pairwise(counts)), counts
     index = Index.load(tmp_path / "idx")
     assert len(index.documents) == 5 + incremental.MAX_SEGMENTS + 3 and check_index(tmp_path / "idx") == []
 

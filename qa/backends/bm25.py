@@ -6,15 +6,15 @@ arithmetic is bm25s's own, in the same order, so scores equal `BM25.get_scores` 
 memory-maps the score matrix. IDF for the answerer is computed per token on demand. This module does
 not fuse rankings or answer anything.
 """
+
 from __future__ import annotations
 
 import logging
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import bm25s
 import numpy as np
@@ -58,7 +58,7 @@ class BM25Index:
         self.tokens = 0  # tokens indexed (set by build; the manifest keeps it for later segments)
 
     @classmethod
-    def build(cls, texts: Iterable[str], prior: tuple[int, int] = (0, 0)) -> "BM25Index":
+    def build(cls, texts: Iterable[str], prior: tuple[int, int] = (0, 0)) -> BM25Index:
         """BM25 over `texts`. `prior` = (tokens, rows) of the other segments of the index: the length
         normalisation then uses the average row length of all of them, so that a small new segment
         scores like the rows of the base (with its own average, one changed article's chunks scored
@@ -74,7 +74,7 @@ class BM25Index:
         return index
 
     @classmethod
-    def load(cls, gen: Path, mmap: bool = False) -> "BM25Index":
+    def load(cls, gen: Path, mmap: bool = False) -> BM25Index:
         path = Path(gen) / DIR
         return cls(bm25s.BM25.load(str(path), mmap=mmap, show_progress=False, verbosity=0), path)
 
@@ -91,7 +91,7 @@ class BM25Index:
         s = self.retriever.scores
         if i is None or i + 1 >= len(s["indptr"]):
             return np.zeros(0, np.int64)
-        return s["indices"][int(s["indptr"][i]):int(s["indptr"][i + 1])]
+        return s["indices"][int(s["indptr"][i]) : int(s["indptr"][i + 1])]
 
     def _matches(self, question: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of every row holding a question token, rows ascending (last question cached:
@@ -112,8 +112,9 @@ class BM25Index:
             if any(not 0 <= a <= b <= len(data) for a, b in spans):  # loading checked no posting list
                 from ..errors import IndexCorruptError
 
-                raise IndexCorruptError(f"{self.path / 'indptr.csc.index.npy'} is damaged; run "
-                                        "`python -m qa build --full`")
+                raise IndexCorruptError(
+                    f"{self.path / 'indptr.csc.index.npy'} is damaged; run `python -m qa build --full`"
+                )
             rows = sorted_unique(np.concatenate([indices[a:b] for a, b in spans]).astype(np.int64))
             scores = np.zeros(len(rows), dtype=np.float32)
             for t, (a, b) in zip(tokens, spans, strict=True):  # token by token, as bm25s adds them
@@ -129,8 +130,7 @@ class BM25Index:
         n = max(self.num_docs, 1)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def top_k(self, question: str, k: int, allowed: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def top_k(self, question: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         rows, scores = self._matches(question)
         keep = scores > 0
         if allowed is not None:
@@ -150,8 +150,12 @@ class BM25Index:
 
     def stats(self) -> dict:
         s = self.retriever.scores
-        return {"backend": "bm25s", "rows": self.num_docs, "vocabulary": len(self.retriever.vocab_dict),
-                "postings": int(len(s["data"]))}
+        return {
+            "backend": "bm25s",
+            "rows": self.num_docs,
+            "vocabulary": len(self.retriever.vocab_dict),
+            "postings": int(len(s["data"])),
+        }
 
 
 _BUILD = threading.Lock()

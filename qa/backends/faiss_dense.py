@@ -6,6 +6,7 @@ is applied inside FAISS (an id bitmap), except when few rows are allowed: then t
 exactly, which is both cheaper and exact (a graph search with a very selective filter loses recall).
 This module does not know about chunks, documents or questions.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,7 @@ class FaissDense:
         self.index, self.kind, self.params = index, kind, params
 
     @classmethod
-    def create(cls, dim: int, kind: str, params: dict | None = None) -> "FaissDense":
+    def create(cls, dim: int, kind: str, params: dict | None = None) -> FaissDense:
         if kind == "flat":
             return cls(faiss.IndexFlatIP(dim), "flat", {})
         if kind != "hnsw":
@@ -52,7 +53,7 @@ class FaissDense:
         return cls(index, "hnsw", params)
 
     @classmethod
-    def load(cls, gen: Path, info: dict, writable: bool = False) -> "FaissDense":
+    def load(cls, gen: Path, info: dict, writable: bool = False) -> FaissDense:
         """Memory-mapped for searching; `writable` reads it into memory so that rows can be added."""
         index = faiss.read_index(str(Path(gen) / FILE), 0 if writable else faiss.IO_FLAG_MMAP_IFC)
         kind = info.get("kind", "flat")
@@ -70,8 +71,7 @@ class FaissDense:
             finally:
                 faiss.omp_set_num_threads(SEARCH_THREADS)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         k = min(int(k), self.ntotal if allowed is None else len(allowed))
         if k <= 0:
@@ -96,8 +96,9 @@ class FaissDense:
 
     def _subset_exact(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # FAISS's own single-threaded scan rather than numpy's product, whose BLAS threads stall when busy
-        scores, top = faiss.knn(q.reshape(1, -1), self.index.reconstruct_batch(allowed), k,
-                                metric=faiss.METRIC_INNER_PRODUCT)
+        scores, top = faiss.knn(
+            q.reshape(1, -1), self.index.reconstruct_batch(allowed), k, metric=faiss.METRIC_INNER_PRODUCT
+        )
         scores, top = scores[0], top[0]
         order = np.lexsort((allowed[top], -scores))  # best first, ties by lower row
         return allowed[top[order]], scores[order].astype(np.float32)

@@ -13,11 +13,13 @@ whole index when it was written (qa.backends.bm25.BM25Index.build), not its own.
 One segment with no deletions is its backend itself (qa.index does not wrap it).
 This module does not fuse rankings.
 """
+
 from __future__ import annotations
 
 import math
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,8 +74,7 @@ class SegmentedDense:
     def save(self, directory: Path) -> None:
         raise TypeError("segments are immutable: a build writes a new segment")
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         rows, scores = [], []
         for p in self.parts:
             local = p.local(allowed)
@@ -102,8 +103,11 @@ class SegmentedDense:
         return self._main.backend.describe()
 
     def stats(self) -> dict:
-        return self.describe() | {"ntotal": self.ntotal, "dim": self._main.backend.stats()["dim"],
-                                  "segments": [p.backend.stats() for p in self.parts]}
+        return self.describe() | {
+            "ntotal": self.ntotal,
+            "dim": self._main.backend.stats()["dim"],
+            "segments": [p.backend.stats() for p in self.parts],
+        }
 
 
 class SegmentedLexical:
@@ -144,8 +148,7 @@ class SegmentedLexical:
         self._last = (question, result)
         return result
 
-    def top_k(self, question: str, k: int, allowed: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def top_k(self, question: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         rows, scores = self._matches(question)
         keep = scores > 0
         if allowed is not None:
@@ -197,7 +200,7 @@ class GlobalIdf:
         return bool(self._lex.df(token))
 
 
-def combine(segments) -> tuple[object, object]:
+def combine(segments) -> tuple[Any, Any]:
     """(dense, lexical) of opened segments (qa.segment.Segment) as one; the backends themselves for one
     segment without deletions."""
     if len(segments) == 1 and not len(segments[0].deleted):
