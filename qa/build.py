@@ -230,20 +230,15 @@ def _write_generation(
         model["sentence_vectors"],
     )
     report.embedded = embedded
-    docs = list(fresh)
-    for i in plan.rewrite if plan else ():
-        seg = live.segments[i]
-        more, more_chunks, more_sents, c_rows, s_rows = incremental.contents(seg, plan.deleted[i])
-        docs, chunks, sentences = more + docs, more_chunks + chunks, more_sents + sentences
-        chunk_vecs = np.concatenate([np.asarray(seg.chunk_vectors[c_rows]), chunk_vecs])
-        sent_vecs = np.concatenate([np.asarray(seg.sentence_vectors[s_rows]), sent_vecs])
+    rows = (list(fresh), chunks, sentences, chunk_vecs, sent_vecs)
+    docs, chunks, sentences, chunk_vecs, sent_vecs = incremental.with_rewrites(live, plan, *rows) if plan else rows
     infos, known_files = incremental.kept_infos(live, plan) if plan else ([], {})
+    live_docs = len(docs) + sum(i["documents"] - len(i["deleted"]) for i in infos)
     with store.new_generation(index_dir) as (name, tmp):  # a failed write removes the partial one
         for info in infos:
             store.link_tree(live.gen / info["name"], tmp / info["name"])
         if docs:
             infos.append(write_segment(tmp, docs, chunks, sentences, chunk_vecs, sent_vecs, progress, dense, infos))
-        live_docs = len(docs) + sum(i["documents"] - len(i["deleted"]) for i in infos[: len(infos) - bool(docs)])
         manifest = _manifest(infos, embedder, params, model, live_docs)
         store.commit_generation(index_dir, name, tmp, manifest, known_files)
     kept = [incremental.live_rows(live.segments[i], plan.deleted[i]) for i in (plan.keep if plan else ())]

@@ -168,6 +168,18 @@ def contents(seg: Segment, deleted: list[int]):
     return docs, chunks, sentences, cat(chunk_rows), cat(sent_rows)
 
 
+def with_rewrites(live: Live, plan_: Plan, docs, chunks, sentences, chunk_vecs, sent_vecs):
+    """The new segment's rows: those of the segments `plan_` rewrites (vectors reused) before the fresh
+    ones given."""
+    for i in plan_.rewrite:
+        seg = live.segments[i]
+        more, more_chunks, more_sents, c_rows, s_rows = contents(seg, plan_.deleted[i])
+        docs, chunks, sentences = more + docs, more_chunks + chunks, more_sents + sentences
+        chunk_vecs = np.concatenate([np.asarray(seg.chunk_vectors[c_rows]), chunk_vecs])
+        sent_vecs = np.concatenate([np.asarray(seg.sentence_vectors[s_rows]), sent_vecs])
+    return docs, chunks, sentences, chunk_vecs, sent_vecs
+
+
 def segment_name() -> str:
     return "seg-" + uuid.uuid4().hex[:12]
 

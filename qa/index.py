@@ -107,6 +107,11 @@ class Index:
             np.asarray(dates, dtype=str),
         )
 
+    def articles(self, query: str = "", offset: int = 0, limit: int = 50) -> tuple[int, list[dict]]:
+        """(total, one page) of the live articles matching `query` by doc_id or title, sorted by doc_id:
+        {"doc_id", "title", "date", "source", "chunks"} each, no text (qa.views.article_page)."""
+        return views.article_page(self.segments, query, offset, limit)
+
     def sentence_text(self, row: int) -> str:
         s, e = self.sent_spans[row]
         return self.documents[self.sent_doc[row]].text[s:e]

@@ -146,3 +146,17 @@ def test_a_segment_mostly_deleted_is_rewritten(tmp_path):
     assert base not in [s.name for s in index.segments] and len(index.segments) == 2
     assert not any(len(s.deleted) for s in index.segments) and len(index.documents) == 3
     assert retrieve.search(index, index.chunk_vectors[0], "harbour")  # still answers
+
+
+def test_articles_page_and_search_across_segments(twin):
+    index = Index.load(twin[0])
+    every = sorted(index.documents)
+    total, page = index.articles(limit=1000)
+    assert total == len(every) and [a["doc_id"] for a in page] == every  # the deleted ones left out
+    pages = [index.articles(offset=o, limit=4)[1] for o in range(0, len(every), 4)]
+    assert [a["doc_id"] for p in pages for a in p] == every and all(len(p) <= 4 for p in pages)
+    total, page = index.articles("HARBOUR")
+    assert total == 1 and page[0]["doc_id"] == "zzz_harbour.txt" and page[0]["chunks"] >= 1
+    title = index.documents[every[2]].title
+    assert every[2] in [a["doc_id"] for a in index.articles(title[3:12].lower())[1]]
+    assert index.articles("100%_") == (0, [])  # LIKE wildcards are matched literally
