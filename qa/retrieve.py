@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import config
+from .backends.rows import FILTER_KEYS
 from .index import Index
 from .types import Passage
 
@@ -39,7 +40,10 @@ class Hit:
 
 def allowed_rows(index: Index, filters: dict | None) -> np.ndarray | None:
     """Sorted chunk rows allowed by {"doc_ids": [...], "date_from": ISO, "date_to": ISO}, or None for all.
-    Built from per-document row ranges and dates with numpy (qa.backends.rows), not per chunk."""
+    Built from per-document row ranges and dates with numpy (qa.backends.rows), not per chunk; without a
+    filter the per-document table is never built (it reads every article's row once)."""
+    if not filters or not any(filters.get(k) for k in FILTER_KEYS):
+        return None
     return index.doc_rows.allowed(filters)
 
 

@@ -7,6 +7,7 @@ import itertools
 import shutil
 import sys
 
+import numpy as np
 import pytest
 
 from qa import Assistant, incremental, retrieve
@@ -160,3 +161,23 @@ def test_articles_page_and_search_across_segments(twin):
     title = index.documents[every[2]].title
     assert every[2] in [a["doc_id"] for a in index.articles(title[3:12].lower())[1]]
     assert index.articles("100%_") == (0, [])  # LIKE wildcards are matched literally
+
+
+def test_row_file_reads_what_numpy_saved(tmp_path):
+    from qa import rowfile
+
+    x = np.random.default_rng(0).normal(size=(5000, 7)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    rows = rowfile.RowFile(tmp_path / "x.npy")
+    assert rows.shape == x.shape and rows.dtype == x.dtype and len(rows) == 5000
+    assert np.array_equal(rows[3], x[3]) and np.array_equal(rows[-1], x[-1])
+    assert np.array_equal(rows[10:20], x[10:20]) and np.array_equal(rows[::1000], x[::1000])
+    pick = np.array([4999, 0, 17, 17])
+    assert np.array_equal(rows[pick], x[pick]) and np.array_equal(np.asarray(rows), x)
+    many = np.arange(0, 5000, 1)[::-1]  # more than GATHER_MAX rows: the memory-mapped path
+    assert len(many) > rowfile.GATHER_MAX and np.array_equal(rows[many], x[many])
+    with pytest.raises(IndexError):
+        rows[5000]
+    (tmp_path / "short.npy").write_bytes((tmp_path / "x.npy").read_bytes()[:-4])
+    with pytest.raises(ValueError, match="shorter or longer"):
+        rowfile.RowFile(tmp_path / "short.npy")

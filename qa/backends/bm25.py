@@ -110,12 +110,10 @@ class BM25Index:
         else:
             spans = [(int(indptr[vocab[t]]), int(indptr[vocab[t] + 1])) for t in tokens]
             if any(not 0 <= a <= b <= len(data) for a, b in spans):  # loading checked no posting list
-                from ..errors import IndexCorruptError
-
-                raise IndexCorruptError(
-                    f"{self.path / 'indptr.csc.index.npy'} is damaged; run `python -m qa build --full`"
-                )
+                self._damaged("indptr.csc.index.npy")
             rows = sorted_unique(np.concatenate([indices[a:b] for a, b in spans]).astype(np.int64))
+            if len(rows) and not 0 <= rows[0] <= rows[-1] < self.num_docs:
+                self._damaged("indices.csc.index.npy")
             scores = np.zeros(len(rows), dtype=np.float32)
             for t, (a, b) in zip(tokens, spans, strict=True):  # token by token, as bm25s adds them
                 part = data[a:b]
@@ -125,6 +123,11 @@ class BM25Index:
             result = (rows, scores)
         self._last = (question, result)
         return result
+
+    def _damaged(self, name: str) -> None:
+        from ..errors import IndexCorruptError
+
+        raise IndexCorruptError(f"{self.path / name} is damaged; run `python -m qa build --full`")
 
     def _idf(self, df: int) -> float:
         n = max(self.num_docs, 1)
