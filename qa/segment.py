@@ -23,6 +23,7 @@ import sqlite3
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -52,7 +53,7 @@ def _unreadable(path: Path) -> bool:
         return True
 
 
-def _random_access(array: np.memmap) -> np.ndarray:
+def _random_access(array: np.ndarray) -> np.ndarray:
     """A plain ndarray view of a memory map (numpy's memmap indexing costs ~6 us a call in Python, and
     answers index rows one by one), with read-ahead turned off: rows are read at random, and the
     kernel's read-ahead around each one made 30 questions map 280 MB of sentence vectors at 100k
@@ -137,7 +138,7 @@ class Segment:
             raise IndexCorruptError(f"{bad} is unreadable ({type(exc).__name__}); {store.REBUILD}") from None
 
     def _check_shapes(self) -> None:
-        want = {
+        want: dict[str, tuple[Any, tuple]] = {
             "doc_chunk_ptr.npy": (self.doc_chunk_ptr, (self.n_docs + 1,)),
             "doc_sent_ptr.npy": (self.doc_sent_ptr, (self.n_docs + 1,)),
             "chunk_sent_ptr.npy": (self.chunk_sent_ptr, (self.n_chunks + 1,)),

@@ -15,6 +15,7 @@ import heapq
 import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -151,7 +152,7 @@ class ChunkSentenceRows(Sequence):
 class ConcatRows:
     """Row-indexed arrays of several segments read as one (int, slice or array of rows)."""
 
-    def __init__(self, parts: list[np.ndarray], offsets: np.ndarray):
+    def __init__(self, parts: list[Any], offsets: np.ndarray):
         self._parts, self._off = parts, offsets
         self.shape = (int(offsets[-1]), *parts[0].shape[1:])
         self.dtype = parts[0].dtype
@@ -186,7 +187,7 @@ class ConcatRows:
         return out.astype(dtype) if dtype is not None else out
 
 
-def rows_of(parts: list[np.ndarray], offsets: np.ndarray):
+def rows_of(parts: list[Any], offsets: np.ndarray):
     """One array-like over the segments' arrays: the array itself when there is one segment."""
     return parts[0] if len(parts) == 1 else ConcatRows(parts, offsets)
 
