@@ -73,8 +73,13 @@ class RowFile:
             mapped = np.load(self.path, mmap_mode="r", allow_pickle=False)
             return np.array(mapped[rows])
         out = np.empty((len(rows), self.shape[1]), dtype=self.dtype)
-        for i, row in enumerate(rows.tolist()):
-            out[i] = self._read(row, 1)[0]
+        # one pread per run of consecutive rows (a chunk's sentences are consecutive rows)
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
+        for lo, hi in zip([0, *breaks.tolist()], [*breaks.tolist(), len(ordered)], strict=True):
+            if hi > lo:
+                out[order[lo:hi]] = self._read(int(ordered[lo]), hi - lo)
         return out
 
     def __array__(self, dtype=None, copy=None):
