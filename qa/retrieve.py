@@ -157,6 +157,10 @@ def to_passage(index: Index, rank: int, hit: Hit, dups: list[Hit]) -> Passage:
 
 
 SIMILAR_CHUNKS = 100  # chunks searched for sentences like a given one (bounds corroboration's cost)
+# half the dense index's search breadth for those candidates: at 1M chunks HNSW efSearch 512 instead of
+# 1024 kept recall@10 at 0.959 (vs 0.982) in 4.7 instead of 12 ms (benchmarks/scale.py archive), and
+# the candidates only feed a cosine filter; an exact scan is unaffected
+SIMILAR_BREADTH = 0.5
 
 
 def similar_sentences(index: Index, row: int, k: int, chunks: int = SIMILAR_CHUNKS) -> tuple[np.ndarray, np.ndarray]:
@@ -165,7 +169,7 @@ def similar_sentences(index: Index, row: int, k: int, chunks: int = SIMILAR_CHUN
     dense index, so the cost does not grow with the corpus (a sentence close to this one makes its chunk
     close too)."""
     vec = index.sentence_vectors[row]
-    chunk_rows, _ = index.dense.search(vec, chunks)
+    chunk_rows, _ = index.dense.search(vec, chunks, breadth=SIMILAR_BREADTH)
     candidates = np.array(
         sorted({row}.union(*(index.chunk_sentence_rows[c] for c in chunk_rows.tolist()))), dtype=np.int64
     )

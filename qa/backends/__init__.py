@@ -36,8 +36,12 @@ class DenseBackend(Protocol):
 
     def add(self, vectors: np.ndarray) -> None: ...
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, scores) of the k nearest rows by inner product, best first, only `allowed` rows."""
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, breadth: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the k nearest rows by inner product, best first, only `allowed` rows.
+        `breadth` scales an approximate index's search breadth (HNSW efSearch; never below k) for
+        callers that only need candidates; exact scans ignore it."""
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of `rows`."""

@@ -71,7 +71,9 @@ class FaissDense:
             finally:
                 faiss.omp_set_num_threads(SEARCH_THREADS)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, breadth: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         k = min(int(k), self.ntotal if allowed is None else len(allowed))
         if k <= 0:
@@ -84,14 +86,14 @@ class FaissDense:
             mask = np.zeros(self.ntotal, dtype=bool)
             mask[allowed] = True
             bitmap = np.packbits(mask, bitorder="little")  # kept alive until the search returns
-        scores, rows = self.index.search(q, k, params=self._params(bitmap, k))
+        scores, rows = self.index.search(q, k, params=self._params(bitmap, k, breadth))
         keep = rows[0] >= 0
         return rows[0][keep].astype(np.int64), scores[0][keep]
 
-    def _params(self, bitmap: np.ndarray | None, k: int):
+    def _params(self, bitmap: np.ndarray | None, k: int, breadth: float = 1.0):
         sel = faiss.IDSelectorBitmap(bitmap) if bitmap is not None else None
         if self.kind == "hnsw":
-            return faiss.SearchParametersHNSW(efSearch=max(int(self.params["efSearch"]), k), sel=sel)
+            return faiss.SearchParametersHNSW(efSearch=max(int(self.params["efSearch"] * breadth), k), sel=sel)
         return faiss.SearchParameters(sel=sel) if sel is not None else None
 
     def _subset_exact(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -137,7 +137,9 @@ class QdrantDense:
                 )
         self._ntotal += len(vectors)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, breadth: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
         from qdrant_client import models
 
         k = min(int(k), self.ntotal if allowed is None else len(allowed))
@@ -151,7 +153,9 @@ class QdrantDense:
                 query_filter=_row_filter(allowed),
                 with_payload=False,
                 # local mode scans every vector and warns that it ignores search parameters
-                search_params=models.SearchParams(hnsw_ef=max(EF_SEARCH, k)) if self.loc.get("url") else None,
+                search_params=models.SearchParams(hnsw_ef=max(int(EF_SEARCH * breadth), k))
+                if self.loc.get("url")
+                else None,
             ).points
         rows = np.asarray([h.id for h in hits], dtype=np.int64)
         scores = np.asarray([h.score for h in hits], dtype=np.float32)

@@ -74,12 +74,14 @@ class SegmentedDense:
     def save(self, directory: Path) -> None:
         raise TypeError("segments are immutable: a build writes a new segment")
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, breadth: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
         rows, scores = [], []
         for p in self.parts:
             local = p.local(allowed)
             extra = len(p.deleted) if local is None else 0
-            r, s = p.backend.search(query, k + extra, local)
+            r, s = p.backend.search(query, k + extra, local, breadth)
             r, s = p.drop_deleted(r, s) if extra else (r, s)
             rows.append(r + p.offset)
             scores.append(s)
