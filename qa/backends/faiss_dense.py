@@ -53,9 +53,9 @@ class FaissDense:
         return cls(index, "hnsw", params)
 
     @classmethod
-    def load(cls, gen: Path, info: dict, writable: bool = False) -> FaissDense:
-        """Memory-mapped for searching; `writable` reads it into memory so that rows can be added."""
-        index = faiss.read_index(str(Path(gen) / FILE), 0 if writable else faiss.IO_FLAG_MMAP_IFC)
+    def load(cls, gen: Path, info: dict) -> FaissDense:
+        """Memory-mapped for searching (segments are immutable: no row is ever added to a saved index)."""
+        index = faiss.read_index(str(Path(gen) / FILE), faiss.IO_FLAG_MMAP_IFC)
         kind = info.get("kind", "flat")
         return cls(index, kind, {**(HNSW_DEFAULTS if kind == "hnsw" else {}), **info.get("params", {})})
 
