@@ -27,6 +27,7 @@ from synthetic import REPO, generate  # noqa: E402
 
 from qa import store  # noqa: E402
 from qa.errors import QAError  # noqa: E402
+from qa.index import Index  # noqa: E402
 
 ENV = dict(os.environ, HF_HUB_OFFLINE="1")
 QUESTION = "What did the minister say about the agreement?"
@@ -41,8 +42,7 @@ def state(index: Path, corpora: dict[str, set]) -> dict:
     """What a kill left behind."""
     out = {"check_ok": qa("check", "--index", str(index)).returncode == 0}
     try:
-        gen = store.require_generation(index)
-        ids = {json.loads(line)["doc_id"] for line in (gen / "documents.jsonl").open()}
+        ids = set(Index.load(index).documents)
         out["holds"] = next((name for name, want in corpora.items() if ids == want), "MIX")
     except (QAError, OSError, ValueError) as exc:
         out["holds"] = f"unreadable: {exc}"

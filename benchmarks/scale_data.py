@@ -7,10 +7,10 @@ text, questions included, into that same space, so the dense side is meaningful 
 from a chunk's words; it stands in for the real model (the real MiniLM does not live in this space).
 Documents are contiguous chunk rows; each chunk is 4 sentences of 15 words, no overlap.
 """
+
 from __future__ import annotations
 
 import hashlib
-import inspect
 import re
 import sys
 from pathlib import Path
@@ -20,7 +20,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from qa import build, chunking, store  # noqa: E402
+from qa import build, chunking, store, vectors  # noqa: E402
 from qa.types import Chunk, Document  # noqa: E402
 
 DIM = 384
@@ -34,13 +34,19 @@ _WORD = re.compile(r"[a-z]+")
 
 def vocabulary(seed: int = 0) -> list[str]:
     """The default corpus's words, then pronounceable made-up words, VOCAB in all, no duplicates."""
-    words = sorted({w for f in sorted((REPO / "corpus").glob("*.txt"))
-                    for w in _WORD.findall(f.read_text("utf-8").lower()) if len(w) > 3})
+    words = sorted(
+        {
+            w
+            for f in sorted((REPO / "corpus").glob("*.txt"))
+            for w in _WORD.findall(f.read_text("utf-8").lower())
+            if len(w) > 3
+        }
+    )
     rng, seen = np.random.default_rng(seed), set(words)
     syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
     while len(words) < VOCAB:
         draws = rng.integers(0, len(syllables), size=(VOCAB, 4)).tolist()
-        for row, n in zip(draws, rng.integers(2, 5, VOCAB).tolist()):
+        for row, n in zip(draws, rng.integers(2, 5, VOCAB).tolist(), strict=True):
             w = "".join(syllables[i] for i in row[:n])
             if w not in seen:
                 seen.add(w)
@@ -79,7 +85,7 @@ class WordSumEmbedder:
         """Vectors of many equal-length word-id rows at once (the bulk path of the generator)."""
         out = np.zeros((len(ids), DIM), dtype=np.float32)
         for lo in range(0, len(ids), 1024):
-            out[lo:lo + 1024] = self.table[ids[lo:lo + 1024]].sum(axis=1)
+            out[lo : lo + 1024] = self.table[ids[lo : lo + 1024]].sum(axis=1)
         return _normalise(out)
 
 
@@ -101,8 +107,9 @@ def word_ids(n_chunks: int, seed: int = 0) -> np.ndarray:
     local = rng.random(shape) < TOPIC_SHARE
     pick = rng.integers(0, TOPIC_WORDS, shape)
     chunk_topic = doc_topic[np.arange(n_chunks) // CHUNKS_PER_DOC]
-    ids[local] = topics[chunk_topic[:, None, None].repeat(SENTENCES_PER_CHUNK, 1).repeat(WORDS_PER_SENTENCE, 2)[local],
-                        pick[local]]
+    ids[local] = topics[
+        chunk_topic[:, None, None].repeat(SENTENCES_PER_CHUNK, 1).repeat(WORDS_PER_SENTENCE, 2)[local], pick[local]
+    ]
     return ids
 
 
@@ -111,8 +118,9 @@ def sentence_text(words: list[str], ids) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def make_document(words: list[str], ids: np.ndarray, doc_no: int, date: str, tag: str = "syn"
-                  ) -> tuple[Document, list[Chunk], list[tuple[str, int, int]]]:
+def make_document(
+    words: list[str], ids: np.ndarray, doc_no: int, date: str, tag: str = "syn"
+) -> tuple[Document, list[Chunk], list[tuple[str, int, int]]]:
     """One document from its chunks' word ids (chunks, sentences, words): text, chunks, sentence spans."""
     doc_id = f"{tag}_{doc_no:07d}.txt"
     parts, chunks, sentences, pos = [], [], [], 0
@@ -127,46 +135,46 @@ def make_document(words: list[str], ids: np.ndarray, doc_no: int, date: str, tag
         chunks.append((c, start, end, tuple(spans)))
         sentences.extend((doc_id, s, e) for s, e in spans)
     text = " ".join(parts)
-    doc = Document(doc_id, sentence_text(words, ids[0][0][:8])[:-1], date, doc_id, text,
-                   hashlib.sha256(text.encode()).hexdigest(), doc_id)
+    doc = Document(
+        doc_id,
+        sentence_text(words, ids[0][0][:8])[:-1],
+        date,
+        doc_id,
+        text,
+        hashlib.sha256(text.encode()).hexdigest(),
+        doc_id,
+    )
     return doc, [Chunk(f"{doc_id}#{c}", doc_id, s, e, text[s:e], spans) for c, s, e, spans in chunks], sentences
 
 
 def chunking_params(embedder) -> dict:
     """What qa.build records for these chunks, so an incremental build reuses them (see build_from_documents)."""
-    return {"max_tokens": min(chunking.DEFAULT_MAX_TOKENS, embedder.max_tokens),
-            "overlap": chunking.DEFAULT_OVERLAP, "splitter": "pysbd-per-paragraph"}
+    return {
+        "max_tokens": min(chunking.DEFAULT_MAX_TOKENS, embedder.max_tokens),
+        "overlap": chunking.DEFAULT_OVERLAP,
+        "splitter": chunking.SPLITTER_ID,
+    }
 
 
-def write_index(index_dir: Path, n_chunks: int, embedder: WordSumEmbedder, seed: int = 0,
-                dense: str = "auto") -> dict:
-    """Generate `n_chunks` chunks and commit them as a generation of `index_dir`; returns the manifest."""
+def write_index(index_dir: Path, n_chunks: int, embedder: WordSumEmbedder, seed: int = 0, dense: str = "auto") -> dict:
+    """Generate `n_chunks` chunks and commit them as a generation of `index_dir` (one segment, as a
+    full build writes it); returns the manifest."""
     ids = word_ids(n_chunks, seed)
     rng = np.random.default_rng(seed + 3)
     documents, chunks, sentences = [], [], []
     for d, lo in enumerate(range(0, n_chunks, CHUNKS_PER_DOC)):
         date = f"{rng.integers(2015, 2026)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}"
-        doc, doc_chunks, doc_sents = make_document(embedder.words, ids[lo:lo + CHUNKS_PER_DOC], d, date)
+        doc, doc_chunks, doc_sents = make_document(embedder.words, ids[lo : lo + CHUNKS_PER_DOC], d, date)
         documents.append(doc)
         chunks.extend(doc_chunks)
         sentences.extend(doc_sents)
     chunk_vecs = embedder.encode_ids(ids.reshape(n_chunks, -1))
     sent_vecs = embedder.encode_ids(ids.reshape(-1, WORDS_PER_SENTENCE))
     del ids
+    model = build._model_entry(embedder, vectors.SENTENCE_VECTORS)
     with store.build_lock(Path(index_dir)):
         name, tmp = store.new_generation_dir(Path(index_dir))
-        described = build._write(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, dense=dense)
-        manifest = _manifest(documents, chunks, sentences, embedder)
-        store.commit_generation(Path(index_dir), name, tmp, manifest | {"dense": described})
-    return manifest | {"dense": described}
-
-
-def _manifest(documents, chunks, sentences, embedder) -> dict:
-    """qa.build's manifest for these rows, as a build with `embedder` would write it (so an incremental
-    build reuses them); also when build._manifest takes the model-identity entry of the encoder work."""
-    extra = {}
-    if "model" in inspect.signature(build._manifest).parameters:
-        from qa import vectors
-
-        extra["model"] = build._model_entry(embedder, vectors.SENTENCE_VECTORS)
-    return build._manifest(documents, chunks, sentences, embedder, chunking_params(embedder), **extra)
+        info = build.write_segment(tmp, documents, chunks, sentences, chunk_vecs, sent_vecs, dense=dense)
+        manifest = build._manifest([info], embedder, chunking_params(embedder), model, len(documents))
+        store.commit_generation(Path(index_dir), name, tmp, manifest)
+    return manifest

@@ -1,81 +1,72 @@
-"""A loaded, read-only index generation: documents, chunks, sentences, vectors, dense and BM25 backends.
+"""A loaded, read-only index generation: its segments seen as one index of documents, chunks,
+sentences, vectors and dense and BM25 backends.
 
-Loading runs the cheaper integrity check: the manifest (format version, its checksum), every file's
-size and sha256, and row counts against the manifest; `python -m qa check` (qa.integrity) adds the
-numeric and cross-file checks. Checking that the query model matches the vectors happens when an
-embedder is attached (`check_embedder`). It does not rank or answer.
+Loading is cheap at any size: the manifest (format version, its checksum), every file's presence and
+size, then each segment is opened (SQLite read-only, arrays and vectors memory-mapped, backends opened;
+qa.segment). No file is hashed and no row parsed: `python -m qa check` (qa.integrity) hashes every
+file and runs the numeric and cross-file checks, and every build hashes what it writes. Row data is
+fetched on use through bounded caches (qa.views). Checking that the query model matches the vectors
+happens when an embedder is attached (`check_embedder`). It does not rank or answer.
 """
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from . import backends, store
+from . import store, views
 from .backends.rows import DocRows
+from .backends.segmented import combine
 from .errors import IndexCorruptError, QAError
-from .types import Chunk, Document
+from .segment import Segment
 
 TRIGRAM_CACHE = 4096  # chunks whose trigrams are kept: a long chat must not grow memory without bound
 
 
-@dataclass
 class Index:
-    path: Path
-    manifest: dict
-    documents: dict[str, Document]
-    chunks: list[Chunk]
-    sent_doc: list[str]  # sentence row -> doc_id
-    sent_spans: np.ndarray  # (n, 2) int64 document offsets
-    chunk_vectors: np.ndarray
-    sentence_vectors: np.ndarray
-    dense: backends.DenseBackend
-    bm25: backends.LexicalBackend
-    chunk_sentence_rows: list[list[int]]  # chunk row -> its sentence rows
-    _trigrams: object = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self):
+    def __init__(self, path: Path, manifest: dict, segments: list[Segment]):
+        self.path, self.segments = path, segments
+        layout = views.Layout(segments)
+        self.layout = layout
+        self.manifest = dict(manifest, documents=views.DocInfo(layout))
+        self.documents = views.Documents(layout)
+        self.chunks = views.Chunks(layout)
+        self.sent_doc = views.SentDoc(layout)
+        self.chunk_sentence_rows = views.ChunkSentenceRows(layout)
+        self.sent_spans = views.rows_of([s.sent_spans for s in segments], layout.sent_off)
+        self.chunk_vectors = views.rows_of([s.chunk_vectors for s in segments], layout.chunk_off)
+        self.sentence_vectors = views.rows_of([s.sentence_vectors for s in segments], layout.sent_off)
+        self.dense, self.bm25 = combine(segments)
         self._trigrams = lru_cache(maxsize=TRIGRAM_CACHE)(self._trigrams_of)
 
     @classmethod
-    def load(cls, index_dir: Path) -> "Index":
+    def load(cls, index_dir: Path) -> Index:
         gen = store.require_generation(Path(index_dir))
         manifest = store.read_manifest(gen)
         try:
             return cls._read(gen, manifest)
         except QAError:  # already one line that says what to do (a damaged file, a Qdrant server down, ...)
             raise
-        except Exception as exc:  # files that passed their hashes but still do not parse: one line, the fix
-            raise IndexCorruptError(f"could not read index {gen} ({type(exc).__name__}: "
-                                    f"{' '.join(str(exc).split())[:200]}); {store.REBUILD}") from exc
+        except Exception as exc:  # files that passed their checks but still do not parse: one line, the fix
+            raise IndexCorruptError(
+                f"could not read index {gen} ({type(exc).__name__}: "
+                f"{' '.join(str(exc).split())[:200]}); {store.REBUILD}"
+            ) from exc
 
     @classmethod
-    def _read(cls, gen: Path, manifest: dict) -> "Index":
-        documents = {}
-        for row in store.read_jsonl(gen / "documents.jsonl"):
-            row["segments"] = tuple(tuple(s) for s in row.get("segments", ()))
-            documents[row["doc_id"]] = Document(**row)
-        chunks = [Chunk(r["chunk_id"], r["doc_id"], r["start"], r["end"], r["text"],
-                        tuple(tuple(s) for s in r["sentences"]))
-                  for r in store.read_jsonl(gen / "chunks.jsonl")]
-        sent_rows = store.read_jsonl(gen / "sentences.jsonl")
-        sent_doc = [r["doc_id"] for r in sent_rows]
-        spans = np.array([[r["start"], r["end"]] for r in sent_rows], dtype=np.int64).reshape(-1, 2)
-        lookup = {(d, int(s), int(e)): i for i, (d, (s, e)) in enumerate(zip(sent_doc, spans))}
-        chunk_sentence_rows = [[lookup[(c.doc_id, s, e)] for s, e in c.sentences] for c in chunks]
-        index = cls(gen, manifest, documents, chunks, sent_doc, spans,
-                    store.load_npy(gen / "chunk_vectors.npy", mmap=True),
-                    store.load_npy(gen / "sentence_vectors.npy", mmap=True),
-                    backends.load_dense(gen, manifest), backends.load_lexical(gen, mmap=True),
-                    chunk_sentence_rows)
+    def _read(cls, gen: Path, manifest: dict) -> Index:
+        segments = [Segment(gen / info["name"], info, manifest) for info in manifest["segments"]]
+        index = cls(gen, manifest, segments)
         counts = manifest["counts"]
-        if (index.dense.ntotal != len(chunks) or len(index.sentence_vectors) != len(sent_doc)
-                or len(index.chunk_vectors) != len(chunks) or (len(documents), len(chunks), len(sent_doc))
-                != (counts["documents"], counts["chunks"], counts["sentences"])):
-            raise IndexCorruptError(f"index {gen} has vectors and rows out of step; {store.REBUILD}")
+        if (len(index.documents), len(index.chunks), len(index.sent_doc)) != (
+            counts["documents"],
+            counts["chunks"],
+            counts["sentences"],
+        ):
+            raise IndexCorruptError(f"index {gen} has rows out of step with its manifest; {store.REBUILD}")
         return index
 
     def check_embedder(self, embedder) -> None:
@@ -95,12 +86,31 @@ class Index:
 
     def _trigrams_of(self, row: int) -> frozenset:
         words = re.findall(r"\w+", self.chunks[row].text.lower())
-        return frozenset(zip(words, words[1:], words[2:]))
+        return frozenset(zip(words, words[1:], words[2:], strict=False))
 
     @cached_property
     def doc_rows(self) -> DocRows:
-        """Each document's chunk rows and date as arrays, for filters (built on the first filter)."""
-        return DocRows.from_index([c.doc_id for c in self.chunks], self.documents)
+        """Each live document's chunk rows and date as arrays, for filters (built on the first filter,
+        from one query per segment)."""
+        ids, starts, ends, dates = [], [], [], []
+        for seg, offset in zip(self.segments, self.layout.chunk_off[:-1].tolist(), strict=True):
+            table = seg.doc_table()
+            rows = np.asarray([r[0] for r in table], dtype=np.int64)
+            ids += [r[1] for r in table]
+            dates += [r[2] or "" for r in table]
+            starts.append(seg.doc_chunk_ptr[rows] + offset)
+            ends.append(seg.doc_chunk_ptr[rows + 1] + offset)
+        return DocRows(
+            np.asarray(ids, dtype=str),
+            np.concatenate(starts).astype(np.int64),
+            np.concatenate(ends).astype(np.int64),
+            np.asarray(dates, dtype=str),
+        )
+
+    def articles(self, query: str = "", offset: int = 0, limit: int = 50) -> tuple[int, list[dict]]:
+        """(total, one page) of the live articles matching `query` by doc_id or title, sorted by doc_id:
+        {"doc_id", "title", "date", "source", "chunks"} each, no text (qa.views.article_page)."""
+        return views.article_page(self.segments, query, offset, limit)
 
     def sentence_text(self, row: int) -> str:
         s, e = self.sent_spans[row]

@@ -2,21 +2,27 @@
 
 Layout of an index directory:
     CURRENT                  name of the live generation (replaced atomically)
-    generations/<gen>/       manifest.json, documents.jsonl, chunks.jsonl, sentences.jsonl,
-                             chunk_vectors.npy, sentence_vectors.npy, dense.faiss, bm25/
+    generations/<gen>/       manifest.json and one directory per segment (qa.segment): immutable, so
+                             a later generation hard-links the segments it keeps instead of copying
     .build.lock              held by the one build allowed at a time
 A generation is written under a temporary name, fsynced, renamed, and only then named in CURRENT,
-so a crash mid-build leaves the previous generation serving. No pickle anywhere: JSON, JSONL, .npy
-(allow_pickle=False) and FAISS's own format. Two small helpers serve the other caches too: a file
-written beside its final name and renamed (`written_beside`), and a file's path/size/mtime stamp.
+so a crash mid-build leaves the previous generation serving; pruning an old generation frees only the
+segment files no kept generation links. No pickle anywhere: JSON, SQLite, .npy (allow_pickle=False)
+and FAISS's own format. Reading a manifest checks its checksum and every file's presence and size;
+the sha256 of every file is computed when a build writes it and compared by `qa check` (file_problem).
+Two small helpers serve the other caches too: a file written beside its final name and renamed
+(`written_beside`), and a file's path/size/mtime stamp.
 This module does not chunk, embed or search.
 """
+
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import time
 import uuid
 from contextlib import contextmanager
@@ -27,7 +33,9 @@ from filelock import FileLock, Timeout
 
 from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 
-FORMAT_VERSION = 2  # 2: the manifest carries its own checksum and every file's size
+# 2: the manifest carries its own checksum and every file's size; 3: segments with SQLite metadata and
+# tombstones, no JSONL (an older index is refused with the rebuild line)
+FORMAT_VERSION = 3
 KEEP_GENERATIONS = 2  # the live one and its predecessor
 REBUILD = "run `python -m qa build --full`"
 
@@ -67,15 +75,19 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_jsonl(path: Path, rows) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+def link_tree(source: Path, target: Path) -> None:
+    """Hard-link every file of `source` (an immutable segment) under `target`; a copy where the file
+    system refuses links."""
+    for path in sorted(source.rglob("*")):
+        dest = target / path.relative_to(source)
+        if path.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, dest)
+        except OSError:
+            shutil.copy2(path, dest)
 
 
 def build_lock(index_dir: Path, timeout: float = 0) -> FileLock:
@@ -111,33 +123,46 @@ def manifest_checksum(manifest: dict) -> str:
 def new_generation(index_dir: Path):
     """(name, temporary directory) to write a generation into. On any failure the partial generation
     is removed; a failed write (disk full, read-only, ...; FAISS reports those as RuntimeError) becomes
-    one IndexWriteError line, and the live generation, never touched, keeps serving."""
+    one IndexWriteError line (SQLite reports them as its own errors), and the live generation, never
+    touched, keeps serving."""
     tmp = None
     try:
         name, tmp = new_generation_dir(index_dir)
         yield name, tmp
-    except (OSError, RuntimeError) as exc:
-        code = getattr(exc, "errno", None)  # FAISS's RuntimeError has none
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        code = getattr(exc, "errno", None)  # FAISS's RuntimeError and SQLite's errors have none
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            code = errno.ENOSPC
         why = os.strerror(code) if code else " ".join(str(exc).split())[:160]
-        raise IndexWriteError(f"could not write the new index in {index_dir} ({why}); the previous index is "
-                              "still in use; free some space and run `python -m qa build` again") from exc
+        raise IndexWriteError(
+            f"could not write the new index in {index_dir} ({why}); the previous index is "
+            "still in use; free some space and run `python -m qa build` again"
+        ) from exc
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def commit_generation(index_dir: Path, name: str, tmp: Path, manifest: dict) -> Path:
-    """Hash and fsync the files, write the manifest, rename into place, then switch CURRENT."""
-    files = [p for p in sorted(tmp.rglob("*")) if p.is_file()]
-    manifest = dict(manifest, format_version=FORMAT_VERSION, generation=name,
-                    files={p.relative_to(tmp).as_posix(): file_sha256(p) for p in files},
-                    sizes={p.relative_to(tmp).as_posix(): p.stat().st_size for p in files})
+def commit_generation(index_dir: Path, name: str, tmp: Path, manifest: dict, known: dict | None = None) -> Path:
+    """Hash and fsync the files, write the manifest, rename into place, then switch CURRENT. `known`
+    maps files linked from the live generation to their hashes there (immutable, so not hashed again)."""
+    known = known or {}
+    files = {p.relative_to(tmp).as_posix(): p for p in sorted(tmp.rglob("*")) if p.is_file()}
+    manifest = dict(
+        manifest,
+        format_version=FORMAT_VERSION,
+        generation=name,
+        files={n: known.get(n) or file_sha256(p) for n, p in files.items()},
+        sizes={n: p.stat().st_size for n, p in files.items()},
+    )
     manifest["checksum"] = manifest_checksum(manifest)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), "utf-8")
-    for path in tmp.rglob("*"):
+    for path in [*tmp.rglob("*"), tmp]:  # files, then the directories that name them
         if path.is_file():
-            with open(path, "rb+") as fh:
+            with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
+        elif path.is_dir():
+            _fsync_dir(path)
     final = index_dir / "generations" / name
     os.replace(tmp, final)
     _fsync_dir(final.parent)
@@ -189,7 +214,8 @@ def current_generation(index_dir: Path) -> Path | None:
 
 def read_manifest(gen: Path, verify: bool = True) -> dict:
     """The generation's manifest, checked (format version, its own checksum) and, with `verify`, every
-    file it lists checked for presence, size and sha256; errors name the file and the fix."""
+    file it lists checked for presence and size (the cheap check of every load; `qa check` hashes);
+    errors name the file and the fix."""
     path = gen / "manifest.json"
     try:
         manifest = json.loads(path.read_text("utf-8"))
@@ -198,19 +224,25 @@ def read_manifest(gen: Path, verify: bool = True) -> dict:
     except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         raise IndexCorruptError(f"{path} is unreadable ({type(exc).__name__}); {REBUILD}") from None
     if manifest.get("format_version") != FORMAT_VERSION:  # first: older formats had no checksum
-        raise IndexMismatchError(f"{path} is index format {manifest.get('format_version')!r}, but this qa "
-                                 f"reads format {FORMAT_VERSION}; {REBUILD}")
-    if manifest.get("checksum") != manifest_checksum(manifest) or not isinstance(manifest.get("sizes"), dict):
+        raise IndexMismatchError(
+            f"{path} is index format {manifest.get('format_version')!r}, but this qa "
+            f"reads format {FORMAT_VERSION}; {REBUILD}"
+        )
+    if (
+        manifest.get("checksum") != manifest_checksum(manifest)
+        or not isinstance(manifest.get("sizes"), dict)
+        or not isinstance(manifest.get("segments"), list)
+    ):
         raise IndexCorruptError(f"{path} is damaged (its checksum does not match); {REBUILD}")
     if verify:
         for name in manifest["files"]:
-            problem = file_problem(gen, manifest, name)
+            problem = file_problem(gen, manifest, name, hashed=False)
             if problem:
                 raise IndexCorruptError(problem)
     return manifest
 
 
-def file_problem(gen: Path, manifest: dict, name: str) -> str | None:
+def file_problem(gen: Path, manifest: dict, name: str, hashed: bool = True) -> str | None:
     """Why the generation's file `name` does not match the manifest (missing, size, hash), or None."""
     path = gen / name
     if not path.is_file():
@@ -218,7 +250,7 @@ def file_problem(gen: Path, manifest: dict, name: str) -> str | None:
     size = manifest["sizes"].get(name)
     if path.stat().st_size != size:
         return f"{path} has {path.stat().st_size} bytes, the manifest says {size} (truncated?); {REBUILD}"
-    if file_sha256(path) != manifest["files"][name]:
+    if hashed and file_sha256(path) != manifest["files"][name]:
         return f"{path} does not match its hash in the manifest (damaged); {REBUILD}"
     return None
 
@@ -237,7 +269,8 @@ def check_model(manifest: dict, fingerprint: str, name: str, dim: int) -> None:
         raise IndexMismatchError(
             f"index was built with model '{built['name']}' (dim {built['dim']}, "
             f"{built['fingerprint'][:12]}) but the query model is '{name}' (dim {dim}, "
-            f"{fingerprint[:12]}); rebuild with `python -m qa build --full --model ...`")
+            f"{fingerprint[:12]}); rebuild with `python -m qa build --full --model ...`"
+        )
 
 
 def save_npy(path: Path, array: np.ndarray) -> None:

@@ -12,7 +12,7 @@ from qa.backends.rows import ranges_to_rows
 from qa.build import build_index
 from qa.index import Index
 
-from .conftest import copy_corpus
+from .conftest import REPO, copy_corpus
 
 
 def _clustered(n: int, dim: int = 32, clusters: int = 20, seed: int = 0) -> np.ndarray:
@@ -164,47 +164,40 @@ def test_hnsw_search_breadth_grows_with_the_index():
     assert small["M"] == big["M"] and small["efSearch"] < big["efSearch"]
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
-def test_appended_rows_extend_the_live_dense_index(tmp_path, kind):
-    x = _clustered(1200)
-    old = backends.build_dense(x[:1000], kind)
-    old.save(tmp_path)
-    manifest = {"dense": old.describe()}
-    grown = backends.extend_dense(tmp_path, manifest, x, kind)
-    assert grown is not None and grown.ntotal == 1200 and grown.kind == kind
-    assert grown.search(x[1100], 1)[0].tolist() == [1100]
-    changed = x.copy()
-    changed[5] = x[6]  # an old row differs: no reuse
-    assert backends.extend_dense(tmp_path, manifest, changed, kind) is None
-    other = "hnsw" if kind == "flat" else "flat"
-    assert backends.extend_dense(tmp_path, manifest, x, other) is None
-
-
 def test_incremental_build_with_an_appended_article_reuses_the_graph(tmp_path, monkeypatch):
+    """The base segment's HNSW graph is hard-linked into the new generation; only the new article's
+    rows get a (tiny) dense index of their own, in a new segment."""
     corpus = copy_corpus(tmp_path / "corpus")
     build_index(corpus, tmp_path / "idx", "fake", dense="hnsw")
+    base = Index.load(tmp_path / "idx").segments[0]
     (corpus / "zzz_new.txt").write_text("A new article about drones. It was added last, so its rows come last.")
     built = []
-    monkeypatch.setattr(backends, "build_dense", lambda *a, **k: built.append(1))  # must not be needed
+    real = backends.build_dense
+    monkeypatch.setattr(backends, "build_dense", lambda v, *a, **k: built.append(len(v)) or real(v, *a, **k))
     build_index(corpus, tmp_path / "idx", "fake", dense="hnsw")
     index = Index.load(tmp_path / "idx")
-    assert not built and index.dense.ntotal == len(index.chunks) and "zzz_new.txt" in index.documents
+    assert built == [index.segments[1].n_chunks] and len(index.segments) == 2
+    assert (index.segments[0].dir / "dense.faiss").stat().st_ino == (base.dir / "dense.faiss").stat().st_ino
+    assert index.dense.ntotal == len(index.chunks) and "zzz_new.txt" in index.documents
     row = next(r for r, c in enumerate(index.chunks) if c.doc_id == "zzz_new.txt")
     assert index.dense.search(index.chunk_vectors[row], 1)[0].tolist() == [row]
 
 
-def test_written_rows_equal_to_dict(fake_index):
-    import json
-
-    from qa import store
+def test_stored_rows_read_back_as_written(fake_index):
+    from qa.loader import load_corpus
 
     index = Index.load(fake_index)
-    assert store.read_jsonl(index.path / "chunks.jsonl") == [json.loads(json.dumps(c.to_dict())) for c in index.chunks]
-    docs = store.read_jsonl(index.path / "documents.jsonl")
-    assert docs == [json.loads(json.dumps(d.to_dict())) for d in index.documents.values()]
+    documents, _ = load_corpus(REPO / "corpus")
+    assert {d.doc_id: d for d in documents} == dict(index.documents.items())
+    assert len({c.chunk_id for c in index.chunks}) == len(index.chunks)
+    for row, c in enumerate(index.chunks):
+        assert index.documents[c.doc_id].text[c.start:c.end] == c.text
+        rows = index.chunk_sentence_rows[row]
+        assert [tuple(int(x) for x in index.sent_spans[r]) for r in rows] == list(c.sentences)
+        assert {index.sent_doc[r] for r in rows} == {c.doc_id}
 
 
 def test_generations_without_a_dense_entry_load_as_exact(fake_index):
     index = Index.load(fake_index)
-    old = backends.load_dense(index.path, {k: v for k, v in index.manifest.items() if k != "dense"})
+    old = backends.load_dense(index.segments[0].dir, {k: v for k, v in index.manifest.items() if k != "dense"})
     assert old.kind == "flat" and old.ntotal == len(index.chunks)

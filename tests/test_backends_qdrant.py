@@ -191,7 +191,8 @@ def test_server_down_at_ask_is_one_line(tmp_path, capsys):
     build_index(corpus, index_dir, "fake", dense=qdrant.location(path=tmp_path / "q"))
     manifest_path = store.current_generation(index_dir) / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["dense"]["params"] |= {"url": "http://127.0.0.1:1", "path": None}  # as if built on a server
+    for dense in [manifest["dense"]] + [s["dense"] for s in manifest["segments"]]:  # as if built on a server
+        dense["params"] |= {"url": "http://127.0.0.1:1", "path": None}
     manifest["checksum"] = store.manifest_checksum(manifest)  # re-sealed, as a real writer would
     manifest_path.write_text(json.dumps(manifest))
     capsys.readouterr()

@@ -91,9 +91,10 @@ def test_tampered_file_is_refused(corpus, tmp_path):
     index_dir = tmp_path / "idx"
     build.build_index(corpus, index_dir, "fake")
     gen = store.current_generation(index_dir)
-    with open(gen / "chunks.jsonl", "a") as fh:
-        fh.write(json.dumps({"chunk_id": "x"}) + "\n")
-    with pytest.raises(IndexCorruptError):
+    segment = gen / store.read_manifest(gen)["segments"][0]["name"]
+    with open(segment / "meta.sqlite", "ab") as fh:  # one more page: the size no longer matches
+        fh.write(bytes(4096))
+    with pytest.raises(IndexCorruptError, match="meta.sqlite"):
         Index.load(index_dir)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from qa import store
+from qa.index import Index
 
 from .conftest import REPO, copy_corpus
 
@@ -50,7 +51,7 @@ def assert_whole_index(index: Path, allowed: list[set[str]]) -> str:
     check = qa("check", "--index", str(index))
     assert check.returncode == 0, check.stdout + check.stderr
     gen = store.require_generation(index)
-    ids = {json.loads(line)["doc_id"] for line in (gen / "documents.jsonl").open()}
+    ids = set(Index.load(index).documents)
     assert ids in allowed, "a mix of two builds"
     ask = qa("ask", "--index", str(index), "--model", "fake", "--json", "--k", "3", QUESTION)
     assert ask.returncode == 0 and json.loads(ask.stdout)["passages"], ask.stderr

@@ -10,10 +10,12 @@ The Qdrant backend (qdrant.py, qdrant_conn.py: only they import qdrant_client; d
 by passing a Qdrant location where a FAISS kind would go.
 This package does not fuse rankings, read metadata or decide anything about answers.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -34,9 +36,12 @@ class DenseBackend(Protocol):
 
     def add(self, vectors: np.ndarray) -> None: ...
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, scores) of the k nearest rows by inner product, best first, only `allowed` rows."""
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, breadth: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the k nearest rows by inner product, best first, only `allowed` rows.
+        `breadth` scales an approximate index's search breadth (HNSW efSearch; never below k) for
+        callers that only need candidates; exact scans ignore it."""
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of `rows`."""
@@ -53,8 +58,7 @@ class LexicalBackend(Protocol):
     @property
     def num_docs(self) -> int: ...
 
-    def top_k(self, question: str, k: int, allowed: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def top_k(self, question: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of the k best-scoring rows with a score > 0, best first (ties: lower row)."""
 
     def scores_for(self, question: str, rows: np.ndarray) -> np.ndarray:
@@ -87,7 +91,7 @@ def same_dense(info: dict, n_rows: int, dense: str | Mapping | None) -> bool:
     """Whether a generation's dense entry `info` is what a build with `dense` would make (then an
     unchanged corpus needs no new generation): the same FAISS kind, or the same Qdrant place."""
     kind = choose_kind(n_rows, dense)
-    if kind != "qdrant" or info.get("backend") != "qdrant":
+    if kind != "qdrant" or info.get("backend") != "qdrant" or not isinstance(dense, Mapping):
         return info.get("kind", "flat") == kind
     return all(info["params"].get(k) == dense.get(k) for k in ("url", "path", "alias"))
 
@@ -113,16 +117,15 @@ def resolve_dense(index_dir: Path, dense: str | Mapping | None) -> str | Mapping
     return {"backend": "qdrant"} | {k: info["params"].get(k) for k in ("url", "path", "alias", "timeout")}
 
 
-def build_dense(vectors: np.ndarray, kind: str | Mapping | None = "auto", params: dict | None = None
-                ) -> DenseBackend:
+def build_dense(vectors: np.ndarray, kind: str | Mapping | None = "auto", params: dict | None = None) -> DenseBackend:
     """A dense index over `vectors` (rows 0..n-1): `kind` as choose_kind decides, parameters by size;
     a new Qdrant collection when `kind` is a Qdrant location."""
     if isinstance(kind, Mapping):
         from .qdrant import QdrantDense
 
-        dense = QdrantDense.create(kind, vectors.shape[1])
-        dense.add(vectors)
-        return dense
+        qdrant = QdrantDense.create(dict(kind), vectors.shape[1])
+        qdrant.add(vectors)
+        return qdrant
     from .faiss_dense import FaissDense, hnsw_params
 
     kind = choose_kind(len(vectors), kind)
@@ -130,25 +133,6 @@ def build_dense(vectors: np.ndarray, kind: str | Mapping | None = "auto", params
     dense = FaissDense.create(vectors.shape[1], kind, params)
     dense.add(vectors)
     return dense
-
-
-def extend_dense(gen: Path, manifest: dict, vectors: np.ndarray, kind: str | None = "auto"
-                 ) -> DenseBackend | None:
-    """The dense index of generation `gen` grown by the rows appended since, when its rows are an
-    unchanged prefix of `vectors` and the same kind is wanted (an HNSW graph is built by adding rows
-    anyway, so this equals a fresh build); None otherwise, and the caller builds anew."""
-    info = manifest.get("dense") or {"backend": "faiss", "kind": "flat", "params": {}}
-    if info.get("backend", "faiss") != "faiss" or info.get("kind") != choose_kind(len(vectors), kind):
-        return None
-    from .faiss_dense import FaissDense, hnsw_params
-
-    old = FaissDense.load(gen, info, writable=True)
-    if old.ntotal > len(vectors) or old.index.d != vectors.shape[1] or not old.has_prefix(vectors):
-        return None
-    if old.kind == "hnsw":
-        old.params["efSearch"] = hnsw_params(len(vectors))["efSearch"]
-    old.add(vectors[old.ntotal:])
-    return old
 
 
 def load_dense(gen: Path, manifest: dict) -> DenseBackend:
@@ -182,14 +166,15 @@ def after_commit(index_dir: Path) -> None:
     from .. import store
     from .qdrant_conn import publish
 
-    live = store.read_manifest(store.current_generation(Path(index_dir)), verify=False).get("dense") or {}
+    live = store.read_manifest(store.require_generation(Path(index_dir)), verify=False).get("dense") or {}
     publish(dense, live if live.get("backend") == "qdrant" else None)
 
 
-def build_lexical(texts: Iterable[str]) -> LexicalBackend:
+def build_lexical(texts: Iterable[str], prior: tuple[int, int] = (0, 0)):
+    """BM25 over `texts`; `prior` = (tokens, rows) of the index's other segments (see BM25Index.build)."""
     from .bm25 import BM25Index
 
-    return BM25Index.build(texts)
+    return BM25Index.build(texts, prior)
 
 
 def load_lexical(gen: Path, mmap: bool = False) -> LexicalBackend:

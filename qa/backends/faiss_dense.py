@@ -6,6 +6,7 @@ is applied inside FAISS (an id bitmap), except when few rows are allowed: then t
 exactly, which is both cheaper and exact (a graph search with a very selective filter loses recall).
 This module does not know about chunks, documents or questions.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,7 @@ class FaissDense:
         self.index, self.kind, self.params = index, kind, params
 
     @classmethod
-    def create(cls, dim: int, kind: str, params: dict | None = None) -> "FaissDense":
+    def create(cls, dim: int, kind: str, params: dict | None = None) -> FaissDense:
         if kind == "flat":
             return cls(faiss.IndexFlatIP(dim), "flat", {})
         if kind != "hnsw":
@@ -52,9 +53,9 @@ class FaissDense:
         return cls(index, "hnsw", params)
 
     @classmethod
-    def load(cls, gen: Path, info: dict, writable: bool = False) -> "FaissDense":
-        """Memory-mapped for searching; `writable` reads it into memory so that rows can be added."""
-        index = faiss.read_index(str(Path(gen) / FILE), 0 if writable else faiss.IO_FLAG_MMAP_IFC)
+    def load(cls, gen: Path, info: dict) -> FaissDense:
+        """Memory-mapped for searching (segments are immutable: no row is ever added to a saved index)."""
+        index = faiss.read_index(str(Path(gen) / FILE), faiss.IO_FLAG_MMAP_IFC)
         kind = info.get("kind", "flat")
         return cls(index, kind, {**(HNSW_DEFAULTS if kind == "hnsw" else {}), **info.get("params", {})})
 
@@ -70,8 +71,9 @@ class FaissDense:
             finally:
                 faiss.omp_set_num_threads(SEARCH_THREADS)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, breadth: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         k = min(int(k), self.ntotal if allowed is None else len(allowed))
         if k <= 0:
@@ -84,31 +86,24 @@ class FaissDense:
             mask = np.zeros(self.ntotal, dtype=bool)
             mask[allowed] = True
             bitmap = np.packbits(mask, bitorder="little")  # kept alive until the search returns
-        scores, rows = self.index.search(q, k, params=self._params(bitmap, k))
+        scores, rows = self.index.search(q, k, params=self._params(bitmap, k, breadth))
         keep = rows[0] >= 0
         return rows[0][keep].astype(np.int64), scores[0][keep]
 
-    def _params(self, bitmap: np.ndarray | None, k: int):
+    def _params(self, bitmap: np.ndarray | None, k: int, breadth: float = 1.0):
         sel = faiss.IDSelectorBitmap(bitmap) if bitmap is not None else None
         if self.kind == "hnsw":
-            return faiss.SearchParametersHNSW(efSearch=max(int(self.params["efSearch"]), k), sel=sel)
+            return faiss.SearchParametersHNSW(efSearch=max(int(self.params["efSearch"] * breadth), k), sel=sel)
         return faiss.SearchParameters(sel=sel) if sel is not None else None
 
     def _subset_exact(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # FAISS's own single-threaded scan rather than numpy's product, whose BLAS threads stall when busy
-        scores, top = faiss.knn(q.reshape(1, -1), self.index.reconstruct_batch(allowed), k,
-                                metric=faiss.METRIC_INNER_PRODUCT)
+        scores, top = faiss.knn(
+            q.reshape(1, -1), self.index.reconstruct_batch(allowed), k, metric=faiss.METRIC_INNER_PRODUCT
+        )
         scores, top = scores[0], top[0]
         order = np.lexsort((allowed[top], -scores))  # best first, ties by lower row
         return allowed[top[order]], scores[order].astype(np.float32)
-
-    def has_prefix(self, vectors: np.ndarray, block: int = 65_536) -> bool:
-        """Whether the stored rows equal the first rows of `vectors`, bit for bit (compared in blocks)."""
-        for lo in range(0, self.ntotal, block):
-            hi = min(lo + block, self.ntotal)
-            if not np.array_equal(self.index.reconstruct_n(lo, hi - lo), vectors[lo:hi]):
-                return False
-        return True
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of `rows` (for bounded re-scoring)."""

@@ -1,7 +1,7 @@
 """The Qdrant dense backend: chunk vectors in a Qdrant collection, one point per chunk row.
 
 Point id = chunk row; payload {"row", "doc_id", "date"} (doc_id and date are filled by `save`, from
-the generation's chunks.jsonl and documents.jsonl, which the build writes before the dense index).
+the segment's meta.sqlite, which the build writes before the dense index).
 Distance is the dot product, as in FAISS (vectors are unit length), so scores are the same numbers.
 Each build writes a new collection "<alias>-<stamp>"; the alias is switched to it only after the
 generation is committed (qa.backends.after_commit), so an interrupted build never serves. A row filter
@@ -10,12 +10,13 @@ becomes a Qdrant filter: ranges on the indexed "row" payload when the allowed ro
 Lexical scoring stays with bm25s in the generation folder (see docs/qdrant.md for why).
 This module does not know about questions or answers.
 """
+
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,21 +26,27 @@ UPLOAD_BATCH = 512
 MAX_RANGE_RUNS = 64  # more runs of allowed rows than this: a HasId list is simpler for the engine
 # HNSW graph on a server (local mode ignores it: it scans every vector). Same M and construction
 # breadth as the FAISS graph (qa/backends/faiss_dense.py); search breadth set per query.
-HNSW = {"m": 32, "ef_construct": 80}
+HNSW: dict[str, Any] = {"m": 32, "ef_construct": 80}
 EF_SEARCH = 256
 
 
-def location(url: str | None = None, path: str | Path | None = None, alias: str | None = None,
-             timeout: float | None = None) -> dict:
+def location(
+    url: str | None = None, path: str | Path | None = None, alias: str | None = None, timeout: float | None = None
+) -> dict:
     """The `dense` choice for build_index/build_from_documents that selects this backend."""
     if url and path:
         from ..errors import QAError
 
         raise QAError("give either a Qdrant URL or a local Qdrant path, not both")
     if not url and str(path or ":memory:") != ":memory:":
-        path = str(Path(path).resolve())  # recorded in the manifest: valid from any working directory
-    return {"backend": "qdrant", "url": url or None, "path": None if url else str(path or ":memory:"),
-            "alias": alias or conn.DEFAULT_ALIAS, "timeout": timeout or conn.DEFAULT_TIMEOUT}
+        path = str(Path(str(path)).resolve())  # recorded in the manifest: valid from any working directory
+    return {
+        "backend": "qdrant",
+        "url": url or None,
+        "path": None if url else str(path or ":memory:"),
+        "alias": alias or conn.DEFAULT_ALIAS,
+        "timeout": timeout or conn.DEFAULT_TIMEOUT,
+    }
 
 
 def dense_choice(settings) -> str | dict | None:
@@ -63,15 +70,18 @@ class QdrantDense:
         self.client = conn.client(loc)
 
     @classmethod
-    def create(cls, loc: dict, dim: int) -> "QdrantDense":
+    def create(cls, loc: dict, dim: int) -> QdrantDense:
         from qdrant_client import models
 
         name = f"{loc.get('alias') or conn.DEFAULT_ALIAS}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         self = cls(loc, name, dim)
         with conn.guard(loc, name):
             self.client.create_collection(
-                name, vectors_config=models.VectorParams(size=dim, distance=models.Distance.DOT),
-                hnsw_config=models.HnswConfigDiff(**HNSW), metadata={"qa_dim": dim})
+                name,
+                vectors_config=models.VectorParams(size=dim, distance=models.Distance.DOT),
+                hnsw_config=models.HnswConfigDiff(**HNSW),
+                metadata={"qa_dim": dim},
+            )
             if loc.get("url"):  # local mode has no payload indexes (and warns about them)
                 self.client.create_payload_index(name, "row", models.PayloadSchemaType.INTEGER)
             else:
@@ -79,7 +89,7 @@ class QdrantDense:
         return self
 
     @classmethod
-    def load(cls, gen: Path, manifest: dict) -> "QdrantDense":
+    def load(cls, gen: Path, manifest: dict) -> QdrantDense:
         """The collection a generation names; refuses a missing one or one of another shape."""
         p = manifest["dense"]["params"]
         loc = {k: p.get(k) for k in ("url", "path", "alias", "timeout")}
@@ -93,14 +103,16 @@ class QdrantDense:
             if not self.client.collection_exists(self.collection):
                 raise conn.CollectionMissingError(
                     f"Qdrant collection '{self.collection}' (index {gen}) not found at {conn.where(loc)}; "
-                    f"rebuild with `python -m qa build --full --backend qdrant`")
+                    f"rebuild with `python -m qa build --full --backend qdrant`"
+                )
             size = self.client.get_collection(self.collection).config.params.vectors.size
             self._ntotal = self.client.count(self.collection, exact=True).count
         want = int(manifest["model"]["dim"])
         if int(size) != want or self.dim != want:
             raise conn.CollectionMismatchError(
                 f"Qdrant collection '{self.collection}' holds {size}-d vectors but index {gen} was built "
-                f"with model '{manifest['model']['name']}' ({want}-d); rebuild with `python -m qa build --full`")
+                f"with model '{manifest['model']['name']}' ({want}-d); rebuild with `python -m qa build --full`"
+            )
         return self
 
     @property
@@ -114,13 +126,20 @@ class QdrantDense:
         with conn.guard(self.loc, self.collection):
             for lo in range(0, len(vectors), UPLOAD_BATCH):
                 rows = range(self._ntotal + lo, self._ntotal + min(lo + UPLOAD_BATCH, len(vectors)))
-                self.client.upsert(self.collection, wait=True, points=models.Batch(
-                    ids=list(rows), vectors=vectors[lo:lo + UPLOAD_BATCH].tolist(),
-                    payloads=[{"row": r} for r in rows]))
+                self.client.upsert(
+                    self.collection,
+                    wait=True,
+                    points=models.Batch(
+                        ids=list(rows),
+                        vectors=vectors[lo : lo + UPLOAD_BATCH].tolist(),
+                        payloads=[{"row": r} for r in rows],
+                    ),
+                )
         self._ntotal += len(vectors)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, breadth: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
         from qdrant_client import models
 
         k = min(int(k), self.ntotal if allowed is None else len(allowed))
@@ -128,10 +147,15 @@ class QdrantDense:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         with conn.guard(self.loc, self.collection):
             hits = self.client.query_points(
-                self.collection, query=np.asarray(query, dtype=np.float32).ravel().tolist(), limit=k,
-                query_filter=_row_filter(allowed), with_payload=False,
+                self.collection,
+                query=np.asarray(query, dtype=np.float32).ravel().tolist(),
+                limit=k,
+                query_filter=_row_filter(allowed),
+                with_payload=False,
                 # local mode scans every vector and warns that it ignores search parameters
-                search_params=models.SearchParams(hnsw_ef=max(EF_SEARCH, k)) if self.loc.get("url") else None
+                search_params=models.SearchParams(hnsw_ef=max(int(EF_SEARCH * breadth), k))
+                if self.loc.get("url")
+                else None,
             ).points
         rows = np.asarray([h.id for h in hits], dtype=np.int64)
         scores = np.asarray([h.score for h in hits], dtype=np.float32)
@@ -149,42 +173,35 @@ class QdrantDense:
         """The vectors are in Qdrant already; this adds each point's doc_id and date to its payload
         (from the generation's files, when present) so that the collection stands on its own."""
         directory = Path(directory)
-        if not (directory / "chunks.jsonl").exists() or not (directory / "documents.jsonl").exists():
+        from ..segment import META
+        from ..segment_write import doc_runs
+
+        if not (directory / META).exists():
             return
         from qdrant_client import models
 
-        dates = {}
-        with open(directory / "documents.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                d = json.loads(line)
-                dates[d["doc_id"]] = d.get("date") or ""
-        with open(directory / "chunks.jsonl", encoding="utf-8") as fh:
-            doc_of_row = [json.loads(line)["doc_id"] for line in fh]
-        ops = [models.SetPayloadOperation(set_payload=models.SetPayload(
-            payload={"doc_id": d, "date": dates.get(d, "")}, points=list(range(s, e))))
-            for d, s, e in _runs(doc_of_row)]
+        ops = [
+            models.SetPayloadOperation(
+                set_payload=models.SetPayload(payload={"doc_id": d, "date": date}, points=list(range(s, e)))
+            )
+            for d, date, s, e in doc_runs(directory)
+            if e > s
+        ]
         with conn.guard(self.loc, self.collection):
             for lo in range(0, len(ops), 1000):
-                self.client.batch_update_points(self.collection, ops[lo:lo + 1000], wait=True)
+                self.client.batch_update_points(self.collection, ops[lo : lo + 1000], wait=True)
 
     def describe(self) -> dict:
         params = {k: self.loc.get(k) for k in ("url", "path", "alias", "timeout")}
-        return {"backend": "qdrant", "kind": self.kind,
-                "params": params | {"collection": self.collection, "dim": self.dim, "hnsw": dict(HNSW),
-                                    "ef_search": EF_SEARCH}}
+        return {
+            "backend": "qdrant",
+            "kind": self.kind,
+            "params": params
+            | {"collection": self.collection, "dim": self.dim, "hnsw": dict(HNSW), "ef_search": EF_SEARCH},
+        }
 
     def stats(self) -> dict:
         return self.describe() | {"ntotal": self.ntotal, "dim": self.dim}
-
-
-def _runs(values: list) -> list[tuple]:
-    """(value, start, end) of each run of equal consecutive values."""
-    out, start = [], 0
-    for i in range(1, len(values) + 1):
-        if i == len(values) or values[i] != values[start]:
-            out.append((values[start], start, i))
-            start = i
-    return out
 
 
 def _row_filter(allowed: np.ndarray | None):
@@ -198,5 +215,6 @@ def _row_filter(allowed: np.ndarray | None):
     runs = np.split(allowed, breaks)
     if len(runs) > MAX_RANGE_RUNS:
         return models.Filter(must=[models.HasIdCondition(has_id=allowed.tolist())])
-    return models.Filter(should=[models.FieldCondition(key="row", range=models.Range(gte=int(r[0]), lte=int(r[-1])))
-                                 for r in runs])
+    return models.Filter(
+        should=[models.FieldCondition(key="row", range=models.Range(gte=int(r[0]), lte=int(r[-1]))) for r in runs]
+    )

@@ -6,17 +6,19 @@ not both; path ":memory:" is an in-process store that lives as long as the proce
 per location because local mode locks its folder: a second client on the same path in the same
 process would be refused. This module does not search and does not know about chunks.
 """
+
 from __future__ import annotations
 
 import atexit
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ..errors import IndexCorruptError, IndexMismatchError, QAError
 
 DEFAULT_ALIAS = "qa"
 DEFAULT_TIMEOUT = 10.0  # seconds per request to a server; a slow or hung server fails with a clear line
-_CLIENTS: dict[tuple, object] = {}
+_CLIENTS: dict[tuple, Any] = {}  # QdrantClient (imported only when used)
 
 
 class QdrantUnavailableError(QAError):
@@ -56,8 +58,7 @@ def client(loc: dict):
     with guard(loc):
         if key[0] == "url":
             # check_compatibility would print a warning of its own when the server is down
-            c = QdrantClient(url=key[1], timeout=int(loc.get("timeout") or DEFAULT_TIMEOUT),
-                             check_compatibility=False)
+            c = QdrantClient(url=key[1], timeout=int(loc.get("timeout") or DEFAULT_TIMEOUT), check_compatibility=False)
         elif key[1] == ":memory:":
             c = QdrantClient(location=":memory:")
         else:
@@ -105,23 +106,32 @@ def guard(loc: dict, collection: str | None = None):
         yield
     except UnexpectedResponse as exc:
         if exc.status_code == 404 and collection:
-            raise CollectionMissingError(f"Qdrant collection '{collection}' not found at {where(loc)}; "
-                                         f"rebuild with `python -m qa build --full --backend qdrant`") from exc
-        raise QdrantUnavailableError(f"Qdrant at {where(loc)} answered HTTP {exc.status_code} "
-                                     f"{exc.reason_phrase}; is this the right URL of a Qdrant server?") from exc
+            raise CollectionMissingError(
+                f"Qdrant collection '{collection}' not found at {where(loc)}; "
+                f"rebuild with `python -m qa build --full --backend qdrant`"
+            ) from exc
+        raise QdrantUnavailableError(
+            f"Qdrant at {where(loc)} answered HTTP {exc.status_code} "
+            f"{exc.reason_phrase}; is this the right URL of a Qdrant server?"
+        ) from exc
     except (ResponseHandlingException, httpx.HTTPError) as exc:
         source = getattr(exc, "source", exc)
         if isinstance(source, httpx.TimeoutException):
-            raise QdrantTimeoutError(f"Qdrant at {where(loc)} did not answer within "
-                                     f"{loc.get('timeout') or DEFAULT_TIMEOUT:g} s; raise QA_QDRANT_TIMEOUT "
-                                     f"or check the server's load") from exc
-        raise QdrantUnavailableError(f"cannot reach Qdrant at {where(loc)} ({type(source).__name__}); "
-                                     f"is the server running and the URL right?") from exc
+            raise QdrantTimeoutError(
+                f"Qdrant at {where(loc)} did not answer within "
+                f"{loc.get('timeout') or DEFAULT_TIMEOUT:g} s; raise QA_QDRANT_TIMEOUT "
+                f"or check the server's load"
+            ) from exc
+        raise QdrantUnavailableError(
+            f"cannot reach Qdrant at {where(loc)} ({type(source).__name__}); is the server running and the URL right?"
+        ) from exc
     except RuntimeError as exc:
         if "already accessed" not in str(exc):
             raise
-        raise QdrantUnavailableError(f"the Qdrant folder {loc.get('path')} is open in another process "
-                                     f"(local mode allows one); stop it or use a Qdrant server") from exc
+        raise QdrantUnavailableError(
+            f"the Qdrant folder {loc.get('path')} is open in another process "
+            f"(local mode allows one); stop it or use a Qdrant server"
+        ) from exc
 
 
 def publish(generations: list[dict], live: dict | None) -> None:
@@ -137,10 +147,16 @@ def publish(generations: list[dict], live: dict | None) -> None:
         with guard(loc):
             if live is not None and _key(live["params"]) == _key(loc):
                 target = live["params"]["collection"]
-                ops = [models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=alias))
-                       for a in c.get_aliases().aliases if a.alias_name == alias]
-                ops.append(models.CreateAliasOperation(create_alias=models.CreateAlias(
-                    collection_name=target, alias_name=alias)))
+                ops: list[Any] = [
+                    models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=alias))
+                    for a in c.get_aliases().aliases
+                    if a.alias_name == alias
+                ]
+                ops.append(
+                    models.CreateAliasOperation(
+                        create_alias=models.CreateAlias(collection_name=target, alias_name=alias)
+                    )
+                )
                 c.update_collection_aliases(change_aliases_operations=ops)  # one atomic switch
             for col in c.get_collections().collections:
                 if col.name.startswith(alias + "-") and col.name not in kept:

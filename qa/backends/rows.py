@@ -5,6 +5,7 @@ numpy over documents (never a Python loop over chunks per query); the backends a
 Chunks of one document are contiguous rows (the build writes them so), but a document split into
 several runs would still be handled. This module does not search.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +18,7 @@ class DocRows:
         self.doc_ids, self.starts, self.ends, self.dates = doc_ids, starts, ends, dates
 
     @classmethod
-    def from_index(cls, chunk_doc_ids: list[str], documents: dict) -> "DocRows":
+    def from_index(cls, chunk_doc_ids: list[str], documents: dict) -> DocRows:
         """Runs of equal doc_id over the chunk rows (computed once per loaded index)."""
         per_row = np.asarray(chunk_doc_ids, dtype=str)
         if not len(per_row):

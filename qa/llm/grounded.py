@@ -17,7 +17,7 @@ models or choose the backend (qa.api and qa.llm.backends do).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -65,7 +65,7 @@ def _with_markers(sentence: str, numbers: list[int]) -> str:
     return f"{sentence} {marks}."
 
 
-def _citations(kept: list[ClaimCheck], passages: list[Passage], documents: dict[str, Document]):
+def _citations(kept: list[ClaimCheck], passages: list[Passage], documents: Mapping[str, Document]):
     """Renumbered citations (one per distinct supporting sentence) and each claim's new numbers."""
     numbering: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
@@ -111,7 +111,7 @@ def _note(checks: list[ClaimCheck], kept: list[ClaimCheck]) -> str:
 
 
 def compose(
-    question: str, checks: list[ClaimCheck], passages: list[Passage], documents: dict[str, Document]
+    question: str, checks: list[ClaimCheck], passages: list[Passage], documents: Mapping[str, Document]
 ) -> Answer | None:
     """The verified Answer (mode "llm"), or None when no sentence is supported."""
     kept, seen = [], set()
@@ -148,7 +148,7 @@ def _fallback(fallback: Callable[[], Answer], note: str) -> Answer:
 def llm_answer(
     question: str,
     passages: list[Passage],
-    documents: dict[str, Document] | list[Document],
+    documents: Mapping[str, Document] | list[Document],
     backend: LLMBackend,
     encode: Callable[[list[str]], np.ndarray],
     fallback: Callable[[], Answer],
@@ -156,7 +156,7 @@ def llm_answer(
     max_tokens: int = 256,
 ) -> Answer:
     """Ask the model with the passages, verify every sentence, return Answer(mode="llm") or the fallback."""
-    if not isinstance(documents, dict):
+    if not isinstance(documents, Mapping):  # the index's documents are a lazy Mapping (qa.views)
         documents = {d.doc_id: d for d in documents}
     if not passages:
         return _fallback(fallback, NO_PASSAGES_NOTE)

@@ -15,7 +15,7 @@ with no support is reported as such whatever it cites.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,7 +112,7 @@ def split_claims(answer: str) -> list[str]:
     return claims
 
 
-def passage_sentences(passage: Passage, documents: dict[str, Document]) -> list[tuple[int, int]]:
+def passage_sentences(passage: Passage, documents: Mapping[str, Document]) -> list[tuple[int, int]]:
     """Sentence spans of the passage as offsets into its document ([] if the text is not there)."""
     doc = documents.get(passage.doc_id)
     if doc is None:
@@ -162,7 +162,7 @@ def support_score(
 class _Sources:
     """Every passage's sentences with their features and vectors (one encode call for all)."""
 
-    def __init__(self, passages: list[Passage], documents: dict[str, Document]):
+    def __init__(self, passages: list[Passage], documents: Mapping[str, Document]):
         self.spans = [passage_sentences(p, documents) for p in passages]
         docs = [documents.get(p.doc_id) for p in passages]
         self.texts = [[d.text[s:e] for s, e in spans] if d else [] for d, spans in zip(docs, self.spans, strict=True)]
@@ -217,7 +217,7 @@ def _basis(text: str, question: str) -> str:
 def check_answer(
     answer: str,
     passages: list[Passage],
-    documents: dict[str, Document],
+    documents: Mapping[str, Document],
     encode: Callable[[list[str]], np.ndarray],
     question: str = "",
 ) -> list[ClaimCheck]:
