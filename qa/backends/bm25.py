@@ -111,16 +111,19 @@ class BM25Index:
             spans = [(int(indptr[vocab[t]]), int(indptr[vocab[t] + 1])) for t in tokens]
             if any(not 0 <= a <= b <= len(data) for a, b in spans):  # loading checked no posting list
                 self._damaged("indptr.csc.index.npy")
-            rows = sorted_unique(np.concatenate([indices[a:b] for a, b in spans]).astype(np.int64))
-            if len(rows) and not 0 <= rows[0] <= rows[-1] < self.num_docs:
-                self._damaged("indices.csc.index.npy")
-            scores = np.zeros(len(rows), dtype=np.float32)
+            # one dense accumulator over the segment's rows: a token's posting list holds each row once,
+            # so a fancy-indexed += is exact, and flatnonzero gives the matched rows sorted; at 1M rows
+            # this took a third of the time of np.add.at over a sorted union (measured, scale.py archive)
+            acc = np.zeros(self.num_docs, dtype=np.float32)
             for t, (a, b) in zip(tokens, spans, strict=True):  # token by token, as bm25s adds them
-                part = data[a:b]
+                part, where = data[a:b], indices[a:b]
+                if len(where) and not 0 <= where.min() <= where.max() < self.num_docs:
+                    self._damaged("indices.csc.index.npy")
                 if self.idf_of is not None:
                     part = part * np.float32(self.idf_of(t) / self._idf(b - a))
-                np.add.at(scores, np.searchsorted(rows, indices[a:b]), part)
-            result = (rows, scores)
+                acc[where] += part
+            rows = np.flatnonzero(acc).astype(np.int64)  # BM25 weights are > 0: nonzero = matched
+            result = (rows, acc[rows])
         self._last = (question, result)
         return result
 
@@ -199,10 +202,3 @@ def member(rows: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         return np.zeros(len(rows), dtype=bool)
     pos = np.minimum(np.searchsorted(allowed, rows), len(allowed) - 1)
     return allowed[pos] == rows
-
-
-def sorted_unique(values: np.ndarray) -> np.ndarray:
-    """np.unique by sorting in place: numpy 2's hash-based np.unique took 60 ms where this takes 4
-    (200k posting entries, measured)."""
-    values.sort()
-    return values[np.concatenate([[True], values[1:] != values[:-1]])] if len(values) else values
