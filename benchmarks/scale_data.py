@@ -58,6 +58,7 @@ class WordSumEmbedder:
     """Text -> normalised sum of its words' fixed random vectors (unknown words ignored)."""
 
     max_tokens = 254
+    encoder = "synthetic"  # no runtime: qa.embedder.Embedder's protocol asks every embedder to name one
 
     def __init__(self, words: list[str], seed: int = 0):
         self.words = words
@@ -80,6 +81,9 @@ class WordSumEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
+
+    def encode_spans(self, texts, spans_per_text, batch_size=64):
+        raise NotImplementedError("the synthetic embedder gives standalone sentence vectors only")
 
     def encode_ids(self, ids: np.ndarray) -> np.ndarray:
         """Vectors of many equal-length word-id rows at once (the bulk path of the generator)."""

@@ -1,0 +1,24 @@
+"""The scale benchmark still runs end to end on a small synthetic archive: it writes an index straight into
+the store, loads it, asks, checks dense recall and adds then deletes one article through the real build
+(a benchmark that silently broke would leave issue 13's figures unreproducible). No timing is asserted."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import scale  # noqa: E402
+import scale_data as sd  # noqa: E402
+
+
+def test_scale_measure_runs_on_a_small_archive(tmp_path):
+    index_dir = tmp_path / "index"
+    sd.write_index(index_dir, 600, sd.WordSumEmbedder(sd.vocabulary()))
+    row = scale.measure(index_dir, 5)
+    assert row["recall_at_10"] == 1.0  # exact search below the HNSW threshold
+    assert row["add_one_embedded"] > 0  # the new article went through the encoder protocol
+    assert row["delete_one_removed"] == 1
+    assert row["p50_ms"] > 0 and row["load_s"] > 0
