@@ -64,10 +64,17 @@ def _random_access(array: np.ndarray) -> np.ndarray:
     return array.view(np.ndarray)
 
 
+def search_fold(text: object) -> str:
+    """The form article searches compare: whitespace runs collapsed to one space, case folded (Unicode)."""
+    return " ".join(str(text or "").replace("\x00", " ").split()).casefold()
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # immutable: the file never changes once written (no locks, no change detection); shared by threads
     uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
-    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    db.create_function("qa_fold", 1, search_fold, deterministic=True)  # for qa.views.article_page
+    return db
 
 
 class Segment:
