@@ -11,7 +11,7 @@ written (titles have theirs collapsed when loaded; the query always has its own 
 Cost: segments written with the listing index (qa.segment_write) are listed from it alone, so no article
 text is read; a count per segment (none without a query or deletions), then the page read from whichever
 end of the list is nearer, so the last page costs what the first does and the middle one is the dearest.
-One segment skips rows inside SQLite; several are merged a page-prefix each.
+The largest segment skips rows inside SQLite; the others are merged in (see `_merged`).
 
 It does not rank, validate input (qa.catalog does, for the API), or read article text.
 """
@@ -46,8 +46,8 @@ def _where(seg: Segment, query: str) -> tuple[str, dict]:
     return " AND ".join(parts) or "1", args
 
 
-def _count(seg: Segment, where: str, args: dict) -> int:
-    if not args:  # every live article: known from the manifest
+def _count(seg: Segment, query: str, where: str, args: dict) -> int:
+    if not query:  # every live article: known from the manifest
         return seg.n_docs - len(seg.deleted)
     return seg.query(f"SELECT count(*) FROM documents WHERE {where}", args)[0][0]
 
@@ -67,22 +67,40 @@ def article_page(segments: list[Segment], query: str = "", offset: int = 0, limi
     found, total = [], 0
     for seg in segments:
         where, args = _where(seg, query)
-        n = _count(seg, where, args)
+        n = _count(seg, query, where, args)
         total += n
         if n:
-            found.append((seg, where, args))
+            found.append((n, seg, where, args))
     offset = max(offset, 0)
     end = min(offset + max(limit, 0), total)
     if offset >= end:
         return total, []
     backward = total - offset < end  # fewer rows to pass from the end than from the start
     skip, take = (total - end, end - offset) if backward else (offset, end - offset)
-    if len(found) == 1:
-        rows = _rows(*found[0], skip, take, backward)
-    else:  # each segment's first skip + take, merged: the page lies within them
-        parts = [_rows(seg, where, args, 0, skip + take, backward) for seg, where, args in found]
-        merged = heapq.merge(*parts, key=itemgetter(0), reverse=backward)
-        rows = list(itertools.islice(merged, skip, skip + take))
+    rows = _merged(found, skip, take, backward)
     if backward:
         rows.reverse()
     return total, [dict(zip(ARTICLE_FIELDS, r, strict=True)) for r in rows]
+
+
+def _merged(found: list[tuple], skip: int, take: int, backward: bool) -> list[tuple]:
+    """Rows skip..skip + take of the segments' matches merged in order. The largest segment skips inside
+    SQLite: at most `m` rows (the other segments' matches) can precede its row skip - m, so it is read
+    from there; the others (one-article updates, usually small) give their first skip + take rows."""
+    found = sorted(found, key=itemgetter(0), reverse=True)
+    (_, big, where, args), others = found[0], found[1:]
+    m = sum(n for n, *_ in others)
+    start = max(0, skip - m)
+    window = _rows(big, where, args, start, take + m, backward)
+    if not others:
+        return window
+    parts = [_rows(s, w, a, 0, skip + take, backward) for _, s, w, a in others]
+    small = list(heapq.merge(*parts, key=itemgetter(0), reverse=backward))
+    at = 0  # the merged position of window[0]: `start` big rows and the small rows before it precede it
+    if start:
+        first = window[0][0]
+        before = sum(1 for r in small if (r[0] > first if backward else r[0] < first))
+        small = [r for r in small if (r[0] < first if backward else r[0] > first)]
+        at = start + before
+    merged = heapq.merge(window, small, key=itemgetter(0), reverse=backward)
+    return list(itertools.islice(merged, skip - at, skip - at + take))
