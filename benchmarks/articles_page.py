@@ -7,8 +7,10 @@ so each article gets one chunk (4 sentences of 15 words) and 16-d vectors: that 
 small and fast to write without changing what the listing costs. Then, in this process:
 
 - handler: `Handlers.articles.search("")` (the page-load event) cold, i.e. the first call after loading,
-  which builds the catalog, then warm (p50 of --rounds); a search matching ~1% of the articles (cold and
-  warm), one matching none, page 10 of a search matching all, and the filter's search (`articles.find`).
+  then warm (p50 of --rounds); a search matching a few percent of the articles (cold and warm), one
+  matching none, page 10 of a search matching all, the last page and the middle one of all (the dearest:
+  a page is read from the nearer end), and the filter's search (`articles.find`). Every page comes from
+  the index's SQLite metadata (qa.listing); nothing is built or cached first.
 - HTTP: the app is started on a free 127.0.0.1 port; GET of the page and /config, then the page-load
   event through Gradio's queue (POST queue/join, read the SSE stream to process_completed): "first page
   over HTTP" is config + that event, the bytes a browser fetches before the table shows.
@@ -17,7 +19,13 @@ small and fast to write without changing what the listing costs. Then, in this p
 - before: what the old tab did on every page load, `render_documents(assistant.documents())` (every
   row), timed and sized, for comparison.
 
+- --existing DIR (repeatable): the same listing figures for an index already on disk (say the 1M-chunk
+  archive of benchmarks/scale_store.py), through `Index.articles` alone (no encoder, no web app); with
+  --cold each first call follows an eviction of the index's SQLite files from the page cache (only
+  those files, so use a copy of an index others are reading).
+
     python benchmarks/articles_page.py [--articles 1000 --articles 100000] [--rounds 5] [--keep DIR] [--browser]
+    python benchmarks/articles_page.py --existing INDEX_DIR [--rounds 5] [--cold]
 
 Prints human-readable lines, then one JSON object per size on its own line. A script, not a test.
 """
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -44,12 +53,14 @@ sys.path.insert(0, str(REPO))
 
 import scale_data  # noqa: E402  (benchmarks/ is on sys.path when this file runs)
 
-from qa import Assistant, catalog, config, store  # noqa: E402
+from qa import Assistant, config, store  # noqa: E402
 from qa.errors import QAError  # noqa: E402
+from qa.index import Index  # noqa: E402
 
 SMALL_DIM = 16
 CHROMIUM = "/usr/bin/chromium"
 GOAL_S = 2.0
+PAGE = 50  # rows of a page of the Articles tab
 
 
 @contextmanager
@@ -99,23 +110,65 @@ def handler_figures(assistant, rounds: int) -> dict:
 
     h = Handlers(assistant)
     cold_ms, (html, _) = timed(h.articles.search, "")
-    cat = catalog.catalog_of(assistant.index)
-    size = sys.getsizeof(cat.text) + sys.getsizeof(cat.doc_ids) + sum(map(sys.getsizeof, cat.doc_ids))
     word = common_title_word(assistant)
     search_cold_ms, _ = timed(h.articles.search, word)
+    last = -(-assistant.articles(limit=1).total // PAGE)
     return {
         "first_page_cold_ms": cold_ms,
         "first_page_warm_ms": p50(h.articles.search, "", rounds=rounds),
         "page_html_kb": len(html.encode()) / 1024,
-        "catalog_mb": (size + cat.starts.itemsize * len(cat.starts)) / 2**20,
         "search_word": word,
         "search_matches": assistant.articles(word, limit=1).total,
         "search_cold_ms": search_cold_ms,
         "search_warm_ms": p50(h.articles.search, word, rounds=rounds),
         "search_none_ms": p50(h.articles.search, f"zq{uuid.uuid4().hex}", rounds=1),
         "search_all_page10_ms": p50(h.articles.page, "syn_", 10, rounds=rounds),
+        "last_page_ms": p50(h.articles.page, "", last, rounds=rounds),
+        "middle_page_ms": p50(h.articles.page, "", (last + 1) // 2, rounds=rounds),
         "filter_find_ms": p50(h.articles.find, word[:4], [], rounds=rounds),
     }
+
+
+def evict(index) -> None:
+    """Drop the page cache of the index's SQLite files (only those files: POSIX_FADV_DONTNEED)."""
+    for seg in index.segments:
+        fd = os.open(seg.dir / "meta.sqlite", os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def listing_figures(index_dir: Path, rounds: int, cold: bool) -> dict:
+    """Index.articles on an index already on disk: pages of all and searches, the first call (from an
+    evicted page cache with `cold`) then warm."""
+    load_ms, index = timed(Index.load, index_dir)
+    total = index.articles(limit=1)[0]
+    titles = [set(a["title"].lower().split()) for a in index.articles(limit=50)[1]]
+    word = Counter(w for t in titles for w in t if len(w) > 3).most_common(1)[0][0]
+    calls = {
+        "first_page": ("", 0),
+        "page_10": ("", 9 * PAGE),
+        "middle_page": ("", total // 2),
+        "last_page": ("", max(0, total - PAGE)),
+        "search": (word, 0),
+        "search_page_10": (word, 9 * PAGE),
+        "search_none": (f"zq{uuid.uuid4().hex}", 0),
+    }
+    out: dict = {
+        "index": str(index_dir),
+        "cold": cold,
+        "articles": total,
+        "segments": len(index.segments),
+        "load_ms": load_ms,
+    }
+    out |= {"search_word": word, "search_matches": index.articles(word, limit=1)[0]}
+    for name, (query, offset) in calls.items():
+        if cold:
+            evict(index)
+        out[f"{name}_first_ms"] = timed(index.articles, query, offset, PAGE)[0]
+        out[f"{name}_ms"] = p50(index.articles, query, offset, PAGE, rounds=rounds)
+    return out
 
 
 def free_port() -> int:
@@ -230,17 +283,27 @@ def describe(r: dict) -> str:
             f"a typed search {r['browser_search_ms']:.0f} ms"
         )
     return (
-        f"{r['articles']:>7,} articles: first page {r['first_page_cold_ms']:.0f} ms cold (builds the catalog), "
-        f"{r['first_page_warm_ms']:.1f} ms warm, {r['page_html_kb']:.0f} KB (catalog {r['catalog_mb']:.1f} MB); "
+        f"{r['articles']:>7,} articles: first page {r['first_page_cold_ms']:.0f} ms cold, "
+        f"{r['first_page_warm_ms']:.1f} ms warm, {r['page_html_kb']:.0f} KB; "
         f"over HTTP "
         f"{r['first_page_http_ms']:.0f} ms (config {r['config_kb']:.0f} KB + page-load event "
         f"{r['load_event_ms']:.0f} ms)\n"
         f"         search '{r['search_word']}' ({r['search_matches']:,} matches) "
         f"{r['search_cold_ms']:.0f} ms cold, "
         f"{r['search_warm_ms']:.1f} ms warm; no match {r['search_none_ms']:.0f} ms; page 10 of all "
-        f"{r['search_all_page10_ms']:.1f} ms; filter search {r['filter_find_ms']:.1f} ms\n"
+        f"{r['search_all_page10_ms']:.1f} ms; last page {r['last_page_ms']:.1f} ms, middle page "
+        f"{r['middle_page_ms']:.1f} ms; filter search {r['filter_find_ms']:.1f} ms\n"
         f"         index load {r['load_ms'] / 1000:.1f} s, app start {r['app_start_ms'] / 1000:.1f} s; "
         f"before (every row): {r['all_rows_ms']:.0f} ms, {r['all_rows_kb']:,.0f} KB per page load" + seen
+    )
+
+
+def describe_listing(r: dict) -> str:
+    pages = ("first_page", "page_10", "middle_page", "last_page", "search", "search_page_10", "search_none")
+    times = ", ".join(f"{p.replace('_', ' ')} {r[p + '_first_ms']:.0f} / {r[p + '_ms']:.1f} ms" for p in pages)
+    return (
+        f"{r['index']}: {r['articles']:,} articles in {r['segments']} segment(s), loaded in {r['load_ms']:.0f} ms; "
+        f"search '{r['search_word']}' matches {r['search_matches']:,}\n         first call / warm p50: {times}"
     )
 
 
@@ -250,8 +313,16 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--browser", action="store_true", help=f"also time a real page in {CHROMIUM}")
     parser.add_argument("--keep", default=None, help="parent directory for the indexes (kept and reused)")
+    parser.add_argument("--existing", action="append", help="an index on disk: time Index.articles on it only")
+    parser.add_argument("--cold", action="store_true", help="with --existing: evict its SQLite files first")
     args = parser.parse_args(argv)
     config.apply_environment()
+    if args.existing:
+        for index_dir in args.existing:
+            r = listing_figures(Path(index_dir), args.rounds, args.cold)
+            print(describe_listing(r))
+            print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}))
+        return 0
     parent = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="qa-articles-"))
     parent.mkdir(parents=True, exist_ok=True)
     try:

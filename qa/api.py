@@ -254,13 +254,10 @@ class Assistant:
         self.llm_backend().warm()
 
     def documents(self) -> list[dict]:
-        """The indexed articles by doc_id: {"doc_id", "title", "date", "source", "chunks"} each."""
-        per_doc = self.index.manifest["documents"]
-        fields = ("doc_id", "title", "date", "source")
-        return [
-            {k: getattr(d, k) for k in fields} | {"chunks": per_doc.get(d.doc_id, {}).get("chunks", 0)}
-            for d in sorted(self.index.documents.values(), key=lambda d: d.doc_id)
-        ]
+        """The indexed articles by doc_id: {"doc_id", "title", "date", "source", "chunks"} each, from the
+        index's metadata (no article text is read)."""
+        index = self.index
+        return index.articles("", 0, len(index.documents))[1]
 
     def articles(self, query: str = "", offset: int = 0, limit: int = 50) -> catalog.ArticlePage:
         """A page of the articles (doc_id order) whose title, source or doc_id contains `query`; see qa.catalog."""

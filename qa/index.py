@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store, views
+from . import listing, store, views
 from .backends.rows import DocRows
 from .backends.segmented import combine
 from .errors import IndexCorruptError, QAError
@@ -108,9 +108,10 @@ class Index:
         )
 
     def articles(self, query: str = "", offset: int = 0, limit: int = 50) -> tuple[int, list[dict]]:
-        """(total, one page) of the live articles matching `query` by doc_id or title, sorted by doc_id:
-        {"doc_id", "title", "date", "source", "chunks"} each, no text (qa.views.article_page)."""
-        return views.article_page(self.segments, query, offset, limit)
+        """(total, one page) of the live articles whose title, source or doc_id contains `query` (case
+        and whitespace folded), sorted by doc_id: {"doc_id", "title", "date", "source", "chunks"} each,
+        no text (qa.listing)."""
+        return listing.article_page(self.segments, query, offset, limit)
 
     def sentence_text(self, row: int) -> str:
         s, e = self.sent_spans[row]

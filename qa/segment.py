@@ -10,7 +10,8 @@ Files of a segment directory (a generation holds one or more, hard-linked betwee
     chunk_vectors.npy, sentence_vectors.npy, dense.faiss (or a Qdrant collection), bm25/
 Rows are local (0..n-1 within the segment); qa.views adds the segment offsets. Reading opens SQLite
 read-only and memory-maps the arrays: nothing is parsed row by row, so opening costs the same at any
-size; rows are fetched when asked, through bounded caches. Chunk text is not stored: it is
+size; rows are fetched when asked, through bounded caches. Each connection has `qa_fold` (search_fold)
+for the article searches of qa.listing. Chunk text is not stored: it is
 `doc.text[start:stop]`, so it cannot disagree with its document. qa.segment_write writes segments.
 This module does not search or rank.
 """
@@ -64,10 +65,18 @@ def _random_access(array: np.ndarray) -> np.ndarray:
     return array.view(np.ndarray)
 
 
+def search_fold(text: object) -> str:
+    """The form article searches compare: whitespace runs collapsed to one space, case folded (Unicode)."""
+    # NUL becomes a space: SQLite's LIKE reads its pattern as a C string and would stop there
+    return " ".join(str(text or "").replace("\x00", " ").split()).casefold()
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # immutable: the file never changes once written (no locks, no change detection); shared by threads
     uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
-    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    db.create_function("qa_fold", 1, search_fold, deterministic=True)  # for qa.views.article_page
+    return db
 
 
 class Segment:

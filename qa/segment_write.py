@@ -22,6 +22,9 @@ CREATE TABLE documents(row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, tit
 CREATE TABLE chunks(row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, doc_row INTEGER NOT NULL,
                     start INTEGER NOT NULL, stop INTEGER NOT NULL);
 """
+# the article listing's columns, in doc_id order: listing and searching them reads this index, never the
+# table's pages, which hold the text (segments written without it are listed the same, reading those)
+_LISTING = "CREATE INDEX documents_listing ON documents(doc_id, title, source, date, chunks)"
 
 
 def write_meta(directory: Path, documents, chunks, sentences) -> None:
@@ -69,6 +72,7 @@ def write_meta(directory: Path, documents, chunks, sentences) -> None:
             "INSERT INTO chunks VALUES (?,?,?,?,?)",
             ((i, c.chunk_id, doc_row[c.doc_id], c.start, c.end) for i, c in enumerate(chunks)),
         )
+        con.execute(_LISTING)  # after the rows: one sorted build instead of an insert per row
         con.commit()
     finally:
         con.close()

@@ -5,16 +5,13 @@ Document over the live documents (a deleted or replaced document is found in no 
 `Chunks`, `SentDoc` and `ChunkSentenceRows` are Sequences fetched row by row through each segment's
 bounded caches; `rows_of` gives the vectors and spans as one array-like (the memory map itself when
 there is one segment). Rows of deleted documents stay addressable (the searches skip them).
-`article_page` lists and searches article metadata a page at a time. Nothing here parses every
-row. This module does not search.
+Nothing here parses every row. This module does not search (qa.listing lists and searches article
+metadata a page at a time).
 """
 
 from __future__ import annotations
 
 import bisect
-import heapq
-import itertools
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -195,30 +192,3 @@ class ConcatRows:
 def rows_of(parts: list[Any], offsets: np.ndarray):
     """One array-like over the segments' arrays: the array itself when there is one segment."""
     return parts[0] if len(parts) == 1 else ConcatRows(parts, offsets)
-
-
-ARTICLE_FIELDS = ("doc_id", "title", "date", "source", "chunks")
-
-
-def article_page(segments: list[Segment], query: str = "", offset: int = 0, limit: int = 50) -> tuple[int, list[dict]]:
-    """(how many live articles match, the page [offset, offset + limit) of them by doc_id) with the
-    ARTICLE_FIELDS of each. `query` keeps articles whose doc_id or title contains it (case-insensitive
-    for ASCII). One indexed query per segment; no article text is read, so a page of a 200k-article
-    archive costs what a page of 5 does, plus the rows skipped to reach `offset`."""
-    like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    where = "(doc_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')"
-    total, pages = 0, []
-    for seg in segments:
-        dead = json.dumps(seg.deleted.tolist())
-        total += seg.query(
-            f"SELECT count(*) FROM documents WHERE {where} AND row NOT IN (SELECT value FROM json_each(?))",
-            (like, like, dead),
-        )[0][0]
-        rows = seg.query(
-            f"SELECT {', '.join(ARTICLE_FIELDS)} FROM documents WHERE {where} AND row NOT IN "
-            "(SELECT value FROM json_each(?)) ORDER BY doc_id LIMIT ?",
-            (like, like, dead, offset + limit),
-        )
-        pages.append([dict(zip(ARTICLE_FIELDS, r, strict=True)) for r in rows])
-    merged = heapq.merge(*pages, key=lambda a: a["doc_id"])
-    return total, list(itertools.islice(merged, offset, offset + limit))

@@ -92,11 +92,11 @@ class FakeAssistant:
         ]
 
     def articles(self, query="", offset=0, limit=50):
-        from qa.catalog import Catalog
-        from qa.types import Document
+        from qa.catalog import ArticlePage, ArticleRow, normalise_query
 
-        docs = {"d1": Document("d1", "Harbour <b>news</b>", "2024-05-01", "harbour.txt", "text", "h")}
-        return Catalog(docs, {"d1": 2}).page(query, offset, limit)
+        rows = [ArticleRow(**d) for d in self.documents()]
+        found = [r for r in rows if normalise_query(query) in f"{r.title}\0{r.source}\0{r.doc_id}".casefold()]
+        return ArticlePage(query, offset, limit, len(found), found[offset : offset + limit])
 
     def document(self, doc_id):
         from qa.types import Document
