@@ -50,7 +50,30 @@ class IdfTable(Mapping):
         return sum(1 for _ in self)
 
 
-class BM25Index:
+class MatchRanking:
+    """top_k and scores_for over `_matches(question) -> (rows ascending, scores)`: one segment's BM25 and
+    several segments seen as one rank the same way."""
+
+    def _matches(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def top_k(self, question: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        rows, scores = self._matches(question)
+        keep = scores > 0
+        if allowed is not None:
+            keep &= member(rows, allowed)
+        return best_k(rows[keep], scores[keep], k)
+
+    def scores_for(self, question: str, rows: np.ndarray) -> np.ndarray:
+        matched, scores = self._matches(question)
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(matched):
+            return np.zeros(len(rows), dtype=np.float32)
+        pos = np.minimum(np.searchsorted(matched, rows), len(matched) - 1)
+        return np.where(matched[pos] == rows, scores[pos], 0.0).astype(np.float32)
+
+
+class BM25Index(MatchRanking):
     def __init__(self, retriever: bm25s.BM25, path: Path = Path(DIR)):
         self.retriever, self.path = retriever, path
         self._last: tuple[str, tuple[np.ndarray, np.ndarray]] | None = None
@@ -135,21 +158,6 @@ class BM25Index:
     def _idf(self, df: int) -> float:
         n = max(self.num_docs, 1)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    def top_k(self, question: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        rows, scores = self._matches(question)
-        keep = scores > 0
-        if allowed is not None:
-            keep &= member(rows, allowed)
-        return best_k(rows[keep], scores[keep], k)
-
-    def scores_for(self, question: str, rows: np.ndarray) -> np.ndarray:
-        matched, scores = self._matches(question)
-        rows = np.asarray(rows, dtype=np.int64)
-        if not len(matched):
-            return np.zeros(len(rows), dtype=np.float32)
-        pos = np.minimum(np.searchsorted(matched, rows), len(matched) - 1)
-        return np.where(matched[pos] == rows, scores[pos], 0.0).astype(np.float32)
 
     def idf(self, power: float = 1.0) -> IdfTable:
         return IdfTable(self.retriever.vocab_dict, self.retriever.scores["indptr"], self.num_docs, power)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .bm25 import best_k, member
+from .bm25 import MatchRanking, member
 
 OVERFETCH_MAX = 256
 DF_CACHE = 16_384  # tokens whose live document frequency is kept (bounded: a long chat)
@@ -112,7 +112,7 @@ class SegmentedDense:
         }
 
 
-class SegmentedLexical:
+class SegmentedLexical(MatchRanking):
     def __init__(self, parts: list[_Part]):
         self.parts = parts
         self._n = max(sum(p.rows - len(p.deleted) for p in parts), 1)  # live rows
@@ -149,21 +149,6 @@ class SegmentedLexical:
         result = (np.concatenate(rows), np.concatenate(scores))
         self._last = (question, result)
         return result
-
-    def top_k(self, question: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        rows, scores = self._matches(question)
-        keep = scores > 0
-        if allowed is not None:
-            keep &= member(rows, allowed)
-        return best_k(rows[keep], scores[keep], k)
-
-    def scores_for(self, question: str, rows: np.ndarray) -> np.ndarray:
-        matched, scores = self._matches(question)
-        rows = np.asarray(rows, dtype=np.int64)
-        if not len(matched):
-            return np.zeros(len(rows), dtype=np.float32)
-        pos = np.minimum(np.searchsorted(matched, rows), len(matched) - 1)
-        return np.where(matched[pos] == rows, scores[pos], 0.0).astype(np.float32)
 
     def idf(self, power: float = 1.0):
         return GlobalIdf(self, power)
