@@ -92,7 +92,7 @@ class Extractor:
         own = self._sentence_tokens(row)
         window = set(own)
         for nb in (row - 1, row + 1):
-            if 0 <= nb < len(self.index.sent_doc) and self.index.sent_doc[nb] == self.index.sent_doc[row]:
+            if self.index.same_document(nb, row):  # never a deleted version's row (see same_document)
                 window |= self._sentence_tokens(nb)
         hit = sum(self.idf.get(t, self.default_idf) for t in q_tokens & own)
         near = sum(self.idf.get(t, self.default_idf) for t in q_tokens & window)
@@ -116,11 +116,7 @@ class Extractor:
         return self._article_tokens[doc_id]
 
     def _window(self, row: int) -> str:
-        rows = [
-            r
-            for r in (row - 1, row, row + 1)
-            if 0 <= r < len(self.index.sent_doc) and self.index.sent_doc[r] == self.index.sent_doc[row]
-        ]
+        rows = [r for r in (row - 1, row, row + 1) if self.index.same_document(r, row)]
         return " ".join(self.index.sentence_text(r) for r in rows)
 
     def score_sentences(

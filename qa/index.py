@@ -114,5 +114,18 @@ class Index:
         return listing.article_page(self.segments, query, offset, limit)
 
     def sentence_text(self, row: int) -> str:
-        s, e = self.sent_spans[row]
-        return self.documents[self.sent_doc[row]].text[s:e]
+        """The sentence's text, sliced from the document version that holds the row (a deleted, older
+        version of a changed article keeps its own text: its spans index no other version)."""
+        seg, local = self.layout.sentence(row)
+        s, e = (int(x) for x in seg.sent_spans[local])
+        return seg.document(seg.sent_doc_row(local)).text[s:e]
+
+    def same_document(self, a: int, b: int) -> bool:
+        """Whether sentence rows `a` and `b` exist and belong to the same stored document. Comparing
+        doc_ids is not enough: the deleted old version of a changed article can end the segment just
+        before the one whose first rows hold its new version."""
+        n = len(self.sent_doc)
+        if not (0 <= a < n and 0 <= b < n):
+            return False
+        (seg_a, la), (seg_b, lb) = self.layout.sentence(a), self.layout.sentence(b)
+        return seg_a is seg_b and seg_a.sent_doc_row(la) == seg_b.sent_doc_row(lb)
