@@ -11,7 +11,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from qa import Assistant, incremental
@@ -55,8 +55,11 @@ def _chunk_spans(ix: Index) -> dict[str, list[tuple[int, int]]]:
 def _check_rows(ix: Index, docs: dict[str, Document]) -> None:
     assert set(ix.documents) == set(docs) and len(ix.documents) == len(docs)
     assert all(ix.documents[d].text == docs[d].text for d in docs)
-    assert [a["doc_id"] for a in ix.articles("", 0, 1000)[1]] == sorted(docs)
-    assert ix.articles("", 0, 1000)[0] == len(docs)
+    ids = sorted(docs)
+    for query in ("", "art"):  # every page, read from either end, without and with a search
+        for offset in range(len(ids) + 1):
+            total, page = ix.articles(query, offset, 3)
+            assert total == len(ids) and [a["doc_id"] for a in page] == ids[offset : offset + 3]
     live = _live_rows(ix)
     assert {d for d, _ in live} == set(docs)
     for doc_id, r in live:
@@ -94,6 +97,11 @@ OPS = st.lists(st.tuples(st.sampled_from(["add", "change", "delete"]), st.intege
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(OPS, min_size=1, max_size=6))
+# three segments, then a merge in the same build as a delete and a change, then a rotted base rewritten;
+# one article changed twice, deleted, re-added; every article deleted but one
+@example(steps=[[("add", 8)], [("add", 9)], [("change", 1), ("delete", 3)], [("delete", 9), ("change", 2)]])
+@example(steps=[[("change", 7)], [("change", 7)], [("delete", 7)], [("add", 7)]])
+@example(steps=[[("delete", i) for i in range(3)], [("delete", i) for i in range(3, 6)], [("delete", 6)]])
 def test_random_incremental_builds_match_a_full_build(tmp_path_factory, steps):
     root = tmp_path_factory.mktemp("prop")
     versions = dict.fromkeys(range(8), 0)  # ids 8 and 9 are left to add
