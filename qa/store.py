@@ -106,7 +106,10 @@ def new_generation_dir(index_dir: Path) -> tuple[str, Path]:
     was left by a build that died (kill -9, power loss): it is removed first, to free its disk space."""
     for stale in (index_dir / "generations").glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
-    name = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    # microseconds in the name: pruning keeps the newest by name, and two builds within one second
+    # (a random suffix alone) could sort the live generation's predecessor before an older one
+    now = time.time_ns() // 1000
+    name = time.strftime("%Y%m%dT%H%M%S", time.localtime(now // 10**6)) + f"{now % 10**6:06d}-" + uuid.uuid4().hex[:6]
     tmp = index_dir / "generations" / f".tmp-{name}"
     tmp.mkdir(parents=True)
     return name, tmp

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from qa import Assistant, incremental
+from qa import Assistant, incremental, store
 from qa.answer import Extractor
 from qa.build import build_from_documents
 from qa.index import Index
@@ -151,3 +151,17 @@ def test_sentence_rows_at_a_segment_boundary_keep_their_own_document(tmp_path):
 @given(steps=st.lists(OPS, min_size=1, max_size=8))
 def test_random_incremental_builds_match_a_full_build_long(tmp_path_factory, steps):
     test_random_incremental_builds_match_a_full_build.hypothesis.inner_test(tmp_path_factory, steps)
+
+
+def test_generation_names_sort_in_the_order_they_were_made(tmp_path):
+    """Pruning keeps the newest generations by name: builds within one second must still sort in order."""
+    names = [store.new_generation_dir(tmp_path)[0] for _ in range(20)]
+    assert names == sorted(names)
+
+
+def test_pruning_keeps_the_live_generation_and_its_predecessor(tmp_path):
+    made = []
+    for v in range(4):  # quick builds: usually within one second
+        build_from_documents([_doc(0, v), _doc(1, 0)], tmp_path, "fake")
+        made.append(store.current_generation(tmp_path).name)
+    assert sorted(p.name for p in (tmp_path / "generations").iterdir()) == sorted(made[-2:])
