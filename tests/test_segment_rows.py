@@ -6,7 +6,7 @@ new version starts the next."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import numpy as np
@@ -77,8 +77,7 @@ def _check_rows(ix: Index, docs: dict[str, Document]) -> None:
     assert set(lex_rows.tolist()) <= set(live_rows.tolist())
 
 
-def _check_served(index_dir: Path, docs: dict[str, Document], gone: set[str]) -> None:
-    assistant = Assistant.load(index_dir, model="fake")
+def _check_served(assistant: Assistant, docs: dict[str, Document], gone: set[str]) -> None:
     questions = [f"What did the {d.title.split()[1]} works in {d.title.split()[0]} cost?" for d in docs.values()]
     questions += [f"What happened in {TOWNS[int(g[3:])]}?" for g in sorted(gone)]
     for question in questions:
@@ -124,7 +123,7 @@ def test_random_incremental_builds_match_a_full_build(tmp_path_factory, steps):
             inc, full = Index.load(root / "inc"), Index.load(root / f"full{n}")
             _check_rows(inc, want)
             assert _chunk_spans(inc) == _chunk_spans(full)
-            _check_served(root / "inc", want, gone)
+            _check_served(Assistant.load(root / "inc", model="fake"), want, gone)
 
 
 def test_sentence_rows_at_a_segment_boundary_keep_their_own_document(tmp_path):
@@ -165,3 +164,23 @@ def test_pruning_keeps_the_live_generation_and_its_predecessor(tmp_path):
         build_from_documents([_doc(0, v), _doc(1, 0)], tmp_path, "fake")
         made.append(store.current_generation(tmp_path).name)
     assert sorted(p.name for p in (tmp_path / "generations").iterdir()) == sorted(made[-2:])
+
+
+def test_an_old_generation_serves_from_threads_while_builds_prune_it(tmp_path):
+    """Questions answered from worker threads on a loaded generation while incremental builds replace
+    and prune it: its open files (SQLite, vectors, backends) keep serving its own rows."""
+    docs = {f"art{i}": _doc(i, 0) for i in range(8)}
+    build_from_documents(list(docs.values()), tmp_path, "fake")
+    assistant = Assistant.load(tmp_path, model="fake")
+    old = assistant.index
+    with ThreadPoolExecutor(4) as pool:
+        jobs = [pool.submit(_check_served, assistant, docs, set()) for _ in range(4)]
+        jobs += [pool.submit(_check_rows, old, docs) for _ in range(2)]
+        for v in range(1, 4):  # changes and a delete: the loaded generation is pruned by the third
+            later = [_doc(i, v if i < 3 else 0) for i in range(8) if i != v + 3]
+            build_from_documents(later, tmp_path, "fake")
+        for job in jobs:
+            job.result()
+    assert not old.path.exists()  # pruned, yet it served every check above
+    _check_rows(old, docs)
+    _check_served(assistant, docs, set())
