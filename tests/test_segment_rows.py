@@ -18,6 +18,7 @@ from qa import Assistant, incremental, store
 from qa.answer import Extractor
 from qa.build import build_from_documents
 from qa.index import Index
+from qa.integrity import check_index
 from qa.types import Document
 
 TOWNS = ["Tartu", "Narva", "Parnu", "Viljandi", "Rakvere", "Haapsalu", "Kuressaare", "Valga", "Elva", "Paide"]
@@ -184,3 +185,28 @@ def test_an_old_generation_serves_from_threads_while_builds_prune_it(tmp_path):
     assert not old.path.exists()  # pruned, yet it served every check above
     _check_rows(old, docs)
     _check_served(assistant, docs, set())
+
+
+class _Killed(BaseException):
+    """Stands in for a kill: no handler of the build catches it."""
+
+
+def test_a_merge_that_dies_midway_leaves_the_previous_generation_serving(tmp_path):
+    docs = {f"art{i}": _doc(i, 0) for i in range(8)}
+    with mock.patch.object(incremental, "MAX_SEGMENTS", 3), mock.patch.object(incremental, "MERGE_WIDTH", 2):
+        build_from_documents(list(docs.values()), tmp_path, "fake")
+        for i in (8, 9):  # two more one-article segments: the next build merges them
+            docs[f"art{i}"] = _doc(i, 0)
+            build_from_documents(list(docs.values()), tmp_path, "fake")
+        live = store.current_generation(tmp_path)
+        edited = dict(docs, art1=_doc(1, 1))
+        del edited["art3"]
+        with mock.patch("qa.segment_write.backends.build_lexical", side_effect=_Killed), pytest.raises(_Killed):
+            build_from_documents(list(edited.values()), tmp_path, "fake")
+        assert store.current_generation(tmp_path) == live and check_index(tmp_path) == []
+        assert not list((tmp_path / "generations").glob(".tmp-*"))
+        _check_rows(Index.load(tmp_path), docs)  # the kept segments' files were only linked, never written
+        build_from_documents(list(edited.values()), tmp_path, "fake")
+    ix = Index.load(tmp_path)
+    assert len(ix.segments) == 2  # the base with a tombstone, and the merge of art8, art9 and the new art1
+    _check_rows(ix, edited)
