@@ -23,7 +23,7 @@ import numpy as np
 from . import abstention, evidence, lexical, offices, qtype
 from .config import ABSTAIN_BELOW
 from .corroborate import corroborating_rows
-from .entities import text_keys
+from .entities import country_expansion, text_keys
 from .index import Index
 from .spans import answer_span, best_span, span_fit  # noqa: F401  (best_span, span_fit: public here too)
 from .types import Answer, Citation, Passage
@@ -80,7 +80,7 @@ class Extractor:
 
     def _sentence_tokens(self, row: int) -> set[str]:
         if row not in self._tokens:
-            self._tokens[row] = set(lexical.tokenize(self.index.sentence_text(row)))
+            self._tokens[row] = _tokens_with_countries(self.index.sentence_text(row))
         return self._tokens[row]
 
     def _lex(self, q_tokens: set[str], row: int) -> float:
@@ -112,7 +112,7 @@ class Extractor:
     def article_tokens(self, doc_id: str) -> set[str]:
         if doc_id not in self._article_tokens:  # once per article (qa.abstention reads them)
             doc = self.index.documents[doc_id]
-            self._article_tokens[doc_id] = set(lexical.tokenize(doc.title + " " + doc.text))
+            self._article_tokens[doc_id] = _tokens_with_countries(doc.title + " " + doc.text)
         return self._article_tokens[doc_id]
 
     def _window(self, row: int) -> str:
@@ -159,6 +159,12 @@ class Extractor:
             return "fits"
         doc = self.index.documents[doc_id]
         return evidence.year_agreement(asked, self._window(row), doc.text, doc.date)
+
+
+def _tokens_with_countries(text: str) -> set[str]:
+    """Its words, plus the other common form of each country it names: a sentence saying "Nigerian
+    President X" shares "Nigeria" with "Who is the president of Nigeria?" (qa.entities)."""
+    return set(lexical.tokenize(text)) | set(lexical.tokenize(country_expansion(text)))
 
 
 NEIGHBOUR_FIT = 0.8  # share of a neighbour's type fit a sentence without one may borrow

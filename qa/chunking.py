@@ -25,7 +25,7 @@ from .types import Chunk, Document
 
 DEFAULT_MAX_TOKENS = 160  # well under MiniLM's 254 so a chunk stays a focused passage
 DEFAULT_OVERLAP = 1  # sentences repeated at the start of the next chunk
-SPLITTER_ID = "sentencex-1.0.32+lines+abbrev-v1"  # in the index's chunking params: a change re-chunks
+SPLITTER_ID = "sentencex-1.0.32+lines+abbrev-v2"  # in the index's chunking params: a change re-chunks
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")  # paragraphs are separated by a blank (or white) line
 _WORD = re.compile(r"\S+")
 _LINE_BREAK = re.compile(r"\n\s*")
@@ -92,7 +92,8 @@ def _keeps_together(block: str, b: int) -> bool:
     if not token.endswith("."):
         return False
     word = token[:-1].lower()
-    if token[:-1] in _INSIDE or (word in _TITLES and after.isupper()):  # "V." may be a numeral
+    title = word.rsplit("-", 1)[-1]  # compound ranks: "Staff-Insp.", "Lt-Col.", "Vice-Adm."
+    if token[:-1] in _INSIDE or (title in _TITLES and after.isupper()):  # "V." may be a numeral
         return True
     if word in _BEFORE_NUMBER and after.isdigit():
         return True

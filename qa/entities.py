@@ -90,6 +90,30 @@ def country_spans(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _names_by_code() -> dict[str, tuple[str, ...]]:
+    """ISO code -> its common name and demonym ("NG" -> ("Nigeria", "Nigerian"))."""
+    from countryinfo import all_countries
+
+    out: dict[str, tuple[int, tuple[str, ...]]] = {}
+    for country in all_countries():
+        info = country.info()
+        code, pop = (info.get("ISO") or {}).get("alpha2"), int(info.get("population") or 0)
+        if code and (code not in out or pop > out[code][0]):  # "GB": the United Kingdom, not Wales
+            out[code] = (pop, tuple(f for f in (info.get("name"), info.get("demonym")) if f))
+    return {code: forms for code, (_, forms) in out.items()}
+
+
+def country_expansion(text: str) -> str:
+    """The common name and demonym of each country `text` names, in the form it does not use: words a
+    lexical search should also match ("president of Nigeria" -> "Nigerian", "French" -> "France")."""
+    have = set(re.findall(r"\w+", text.lower()))
+    extra = []
+    for code in dict.fromkeys(c for _, _, c in country_spans(text)):
+        extra += [f for f in _names_by_code().get(code, ()) if f.lower() not in have and f not in extra]
+    return " ".join(extra)
+
+
 def country_code(word: str) -> str | None:
     return _table()[0].get(re.sub(r"['’]s$", "", word.strip()))
 

@@ -67,6 +67,14 @@ distance speed weight size area volume temperature expectancy score margin major
 """.split()
 )
 
+# Continents and world regions: named places that no country table holds ("North America", "the Middle East").
+_REGIONS = frozenset(
+    """africa antarctica asia europe oceania america americas caribbean pacific atlantic arctic mediterranean
+    balkans scandinavia middle_east far_east""".split()
+)
+_COMPASS = r"(?:north|south|east|west|central|northern|southern|eastern|western|latin)"
+_REGION = re.compile(rf"(?:{_COMPASS}[\s-]+)?(?:the\s+)?(\w+(?:\s+east)?)", re.I)
+
 _AGENT = re.compile(r"\w{3,}(?:ist|ian|man|woman|person|eer)s?$")
 
 
@@ -78,6 +86,22 @@ def _singular(noun: str) -> str:
     if noun.endswith("s") and not noun.endswith("ss") and len(noun) > 3:
         return noun[:-1]
     return noun
+
+
+def name_kind(name: str) -> str | None:
+    """What kind of thing a capitalised name is, from the kind nouns in it ("Fatah Revolutionary Council":
+    entity, "Dongting Lake": place, "State Department": entity; the last such noun is the name's head) or
+    a continent or world region ("North America"); None when the name itself does not say (most names of
+    people, towns and firms)."""
+    head = re.split(r"\s+of\s+", name, maxsplit=1)[0]  # "Bank of England", "Commissioner of Police"
+    # a plural says little ("United Nations", "United States", "Brisbane Lions")
+    words = [w for w in re.findall(r"[A-Za-z]+", head) if w[:1].isupper() and _singular(w.lower()) == w.lower()]
+    kinds = [noun_kind(w.lower()) for w in words]
+    named = [k for k in kinds if k in ("person", "entity", "place")]
+    if named:
+        return named[-1]
+    m = _REGION.fullmatch(name.strip())
+    return "place" if m and m.group(1).lower().replace(" ", "_") in _REGIONS else None
 
 
 def noun_kind(noun: str) -> str | None:

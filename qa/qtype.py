@@ -47,6 +47,7 @@ _NOUN_PHRASE = re.compile(
     rf"(?:^|\b(?:in|on|at|by|from|for|of|to|with) )(which|what)((?: (?!{_AUX}\b)[\w'-]+){{1,3}})"
     r"|\bname of (?:the |an? |\w+['’]s )?((?:[\w'-]+ ?){1,3})"
 )
+_VERB_NEXT = frozenset("to the a an that this his her its their".split())  # words a verb, not a noun, takes next
 _KIND_OF_NOUN = {"person": PERSON, "entity": ENTITY, "place": PLACE, "quantity": NUMBER}
 # "What was the highest temperature ...?": the noun after "what is/was (the)" may be an amount asked for
 _WHAT_IS = re.compile(r"^what (?:is|was|are|were) (?:the |an? )?((?:[\w'-]+ ?){1,3})")
@@ -107,8 +108,13 @@ def head_noun(question: str) -> str | None:
     if not m:
         return None
     words = (m.group(2) or m.group(3) or "").split()
+    following = words[1:] + q[m.end() :].split()[:1]
     head = None
-    for w in words:  # the noun phrase ends at the first unknown word after a known noun ("agency told ...")
+    for w, after in zip(words, following + [""], strict=False):
+        # the noun phrase ends at the first unknown word after a known noun ("agency told ...") or at a
+        # verb that looks like a plural noun ("senator plans to ...", "company leads the ...")
+        if head and w.endswith("s") and after in _VERB_NEXT:
+            break
         if noun_kind(w):
             head = w
         elif head:

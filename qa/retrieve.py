@@ -15,6 +15,7 @@ import numpy as np
 
 from . import config
 from .backends.rows import FILTER_KEYS
+from .entities import country_expansion
 from .index import Index
 from .types import Passage
 
@@ -51,8 +52,15 @@ def _dense_ranking(index: Index, qvec: np.ndarray, allowed: np.ndarray | None, p
     return index.dense.search(qvec, pool, allowed)
 
 
-def _lexical_ranking(index: Index, question: str, allowed: np.ndarray | None, pool: int):
-    return index.bm25.top_k(question, pool, allowed)
+def lexical_query(question: str) -> str:
+    """The question as BM25 searches it: with the other common form of each country it names, since news
+    writes "Nigerian President X" where the question says "president of Nigeria" (qa.entities)."""
+    extra = country_expansion(question)
+    return f"{question} {extra}" if extra else question
+
+
+def _lexical_ranking(index: Index, query: str, allowed: np.ndarray | None, pool: int):
+    return index.bm25.top_k(query, pool, allowed)
 
 
 def fuse(
@@ -89,12 +97,13 @@ def search(
     if allowed is not None and not len(allowed):
         return []
     d_rows, d_scores = _dense_ranking(index, qvec, allowed, pool)
-    l_rows, l_scores = _lexical_ranking(index, question, allowed, pool)
+    query = lexical_query(question)
+    l_rows, l_scores = _lexical_ranking(index, query, allowed, pool)
     fused = fuse(d_rows, d_scores, l_rows, l_scores, fusion, dense_weight)
     rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
     # only the fused candidates (at most 2 * pool) are re-scored, never every row
     dense_all = index.chunk_vectors[rows] @ qvec if fused else []
-    lex_all = index.bm25.scores_for(question, rows)
+    lex_all = index.bm25.scores_for(query, rows)
     hits = [
         Hit(row, score, float(d), float(lx))
         for (row, score), d, lx in zip(fused.items(), dense_all, lex_all, strict=True)

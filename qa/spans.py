@@ -13,7 +13,7 @@ import re
 
 from . import evidence, numbers, qtype
 from .entities import country_spans
-from .nouns import noun_kind
+from .nouns import name_kind, noun_kind
 
 _SAYING = {"say", "said", "says", "announce", "announced", "tell", "told", "report", "reported", "state", "stated"}
 _REPORTED = r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$"
@@ -47,7 +47,12 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
         if not spans:
             return None, 0.0
         near = [s for s in spans if evidence.near_head(sentence, s, asked.head)]
-        span = _nearest(sentence, near or spans, kind, asked.words)
+        # away from the noun asked for, a name whose own words say it is another kind of thing ("Party"
+        # for "which state", "North America" for "which group") answers nothing asked
+        fitting = near or [s for s in spans if not _other_kind(sentence, s, asked.head)]
+        if not fitting:
+            return _nearest(sentence, spans, kind, asked.words), OTHER_KIND_FIT
+        span = _nearest(sentence, fitting, kind, asked.words)
         return span, (1.0 if near else 0.6) * span_fit(sentence, span, kind)
     span = _nearest(sentence, spans, kind, asked.words)
     fit = span_fit(sentence, span, kind)
@@ -60,6 +65,22 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
     ):
         return span, 0.0  # "..., the ambassador said Saturday": the day it was said, not of the event asked about
     return span, fit
+
+
+OTHER_KIND_FIT = 0.1  # as low as a name for an office question that holds no one in that office
+
+
+def _other_kind(sentence: str, span: tuple[int, int], head: str) -> bool:
+    """The name is of a known kind and the noun asked for of another: its own words say so
+    (qa.nouns.name_kind), or a role or title stands right before it ("former leader Jo Roe": a person)."""
+    want = noun_kind(head)
+    if want not in ("person", "entity", "place"):
+        return False
+    have = name_kind(sentence[span[0] : span[1]])
+    before = re.findall(r"[\w.]+", sentence[max(0, span[0] - 20) : span[0]])[-1:]
+    if have is None and before and (before[0].rstrip(".") in _HONORIFIC or noun_kind(before[0]) == "person"):
+        have = "person"
+    return have is not None and have != want
 
 
 _HONORIFIC = {"Mr", "Mrs", "Ms", "Dr", "Sir", "Dame", "Lord", "Lady"}

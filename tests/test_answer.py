@@ -222,6 +222,53 @@ def test_question_types_from_the_noun_asked_for(question, kind):
 
 
 @pytest.mark.parametrize(
+    "question,head",
+    [
+        ("Which Greens senator plans to move a motion?", "senator"),  # "plans to": a verb, not the noun
+        ("Which company leads the market?", "company"),
+        ("Which law firm filed the lawsuit?", "firm"),
+        ("In which states does the law apply?", "states"),
+    ],
+)
+def test_the_noun_asked_for_ends_before_a_verb(question, head):
+    assert qtype.head_noun(question) == head
+
+
+@pytest.mark.parametrize(
+    "name,kind",
+    [
+        ("Fatah Revolutionary Council", "entity"),
+        ("State Department", "entity"),  # the last kind noun is the name's head
+        ("Bank of England", "entity"),  # before "of"
+        ("Commissioner of Police", "person"),
+        ("Dongting Lake", "place"),
+        ("North America", "place"),  # a continent
+        ("United Nations", None),  # a plural says little
+        ("John Howard", None),
+    ],
+)
+def test_the_kind_a_name_itself_states(name, kind):
+    from qa.nouns import name_kind
+
+    assert name_kind(name) == kind
+
+
+@pytest.mark.parametrize(
+    "question,sentence,fit",
+    [
+        # a name of another kind than the noun asked for, away from it, answers nothing asked
+        ("Which state does he represent?", "Party sources said so on Tuesday.", 0.1),
+        ("Which group leads the campaign?", "Iraqis from across North America will train.", 0.1),
+        ("Which state does he represent?", "He spoke to former leader Jo Roe in Perth.", 0.6),  # Perth
+        ("Which group leads the campaign?", "The Free Iraq Council will train them.", 0.6),
+    ],
+)
+def test_a_name_of_another_kind_does_not_answer_a_which_question(question, sentence, fit):
+    _, got = answer_span(sentence, evidence.analyse(question))
+    assert got == pytest.approx(fit)
+
+
+@pytest.mark.parametrize(
     "question,sentence,expected",
     [
         (
@@ -429,3 +476,40 @@ def test_an_office_question_answered_by_no_holder_loses_confidence():
     assert conf(0.5) - conf(WEAK_FIT) == pytest.approx(0.1 * (0.5 - WEAK_FIT))
     assert conf(WEAK_FIT) - conf(0.1) > 0.5 * ABSENT_PENALTY
     assert conf(0.0) < conf(0.1) < conf(0.2) < conf(WEAK_FIT)
+
+
+@pytest.mark.parametrize(
+    "text,expansion",
+    [
+        ("Who is the president of Nigeria?", "Nigerian"),
+        ("Who is the French defence minister?", "France"),
+        ("Who is Britain's prime minister?", "United Kingdom British"),  # the United Kingdom, not Wales
+        ("Nigerian President Ann Roe met Nigeria's envoy.", ""),  # both forms already there
+        ("Who won the race?", ""),
+    ],
+)
+def test_a_country_is_also_searched_in_its_other_common_form(text, expansion):
+    assert entities.country_expansion(text) == expansion
+
+
+def test_a_title_with_the_demonym_answers_a_question_naming_the_country(tmp_path):
+    """ "Nigerian President Ann Roe" answers "Who is the president of Nigeria?" ahead of sentences that
+    only name Nigeria (lexical search and the answerer's word overlap both meet the two forms)."""
+    from qa import Assistant
+    from qa.build import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "court.txt").write_text(
+        "Court news\n\nA court in northern Nigeria rejected an appeal today by a mother sentenced to death. "
+        "Ministers from Ghana, Kenya and Nigeria will meet in London tomorrow.\n"
+    )
+    (corpus / "visit.txt").write_text(
+        "Visit\n\nNigerian President Ann Roe said she would weep if the mother sentenced to death is killed.\n"
+    )
+    for n in range(6):  # "president" is a common word of the corpus, "Nigeria" a rare one
+        (corpus / f"other{n}.txt").write_text(f"Other {n}\n\nThe president of club {n} spoke to the president.\n")
+    build_index(corpus, tmp_path / "idx", "fake")
+    answer = Assistant.load(tmp_path / "idx", model="fake").ask("Who is the president of Nigeria?")
+    assert not answer.abstained and answer.short_answer == "Ann Roe"
+    assert answer.citations[0].doc_id == "visit.txt"

@@ -130,6 +130,12 @@ def test_titles_initials_and_numbers_do_not_end_sentences():
                            "The talks lasted 3 hours.", "12 people attended."]
 
 
+def test_compound_ranks_do_not_end_sentences():
+    text = "It is no joke, Staff-Insp. Gary Ellis said. Lt-Col. Ann Smith agreed. The inquiry goes on."
+    assert texts(text) == ["It is no joke, Staff-Insp. Gary Ellis said.", "Lt-Col. Ann Smith agreed.",
+                           "The inquiry goes on."]
+
+
 def test_one_character_paragraphs_stay_apart_and_odd_spaces_do_not_crash():
     assert texts("A\n\nB.\n\n \n\nC") == ["A", "B.", "C"]
     # sentencex 1.0.32 panicked on a multi-byte space before a period

@@ -87,7 +87,8 @@ def _reference_search(index, qvec, question, pool=retrieve.POOL):
     from qa.lexical import tokenize
 
     retriever = index.bm25.retriever
-    tokens = [t for t in tokenize(question) if t in retriever.vocab_dict]
+    # the same query text (with countries' other forms, retrieve.lexical_query), scored over every chunk
+    tokens = [t for t in tokenize(retrieve.lexical_query(question)) if t in retriever.vocab_dict]
     lex = (np.asarray(retriever.get_scores(tokens), dtype=np.float32) if tokens
            else np.zeros(len(index.chunks), dtype=np.float32))
     l_rows = np.argsort(-lex, kind="stable")[:pool]
