@@ -16,6 +16,7 @@ or generate text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol, cast
 
 import numpy as np
@@ -39,6 +40,8 @@ WEAK_FIT = 0.3  # below this type fit the penalty grows linearly to ABSENT_PENAL
 # question that holds no one in that office: 0.1-0.2; a number of another kind: 0.2-0.3)
 OTHER_TIME_PENALTY = 0.15  # the question names a year; the sentence's article is dated another and never names it
 ABSTAIN_TEXT = "I could not find this in the articles."
+SENTENCE_CACHE = 20_000  # sentences' word sets kept (a question reads ~50-100; a few hundred questions' worth)
+ARTICLE_CACHE = 500  # articles' word and name sets kept (a question reads at most ~10 articles)
 
 
 class IdfTable(Protocol):
@@ -74,14 +77,13 @@ class Extractor:
         # the backend protocol declares a Mapping; its tables also carry `.unknown` (qa.backends)
         self.idf = cast(IdfTable, index.bm25.idf(power=2))
         self.default_idf = self.idf.unknown
-        self._tokens: dict[int, set[str]] = {}
-        self._articles: dict[str, set[str]] = {}
-        self._article_tokens: dict[str, set[str]] = {}
+        # bounded, per index: a long-running chat over an archive must not keep every sentence it read
+        self._sentence_tokens = lru_cache(maxsize=SENTENCE_CACHE)(self._sentence_tokens_of)
+        self._article_keys = lru_cache(maxsize=ARTICLE_CACHE)(self._article_keys_of)
+        self.article_tokens = lru_cache(maxsize=ARTICLE_CACHE)(self._article_tokens_of)
 
-    def _sentence_tokens(self, row: int) -> set[str]:
-        if row not in self._tokens:
-            self._tokens[row] = _tokens_with_countries(self.index.sentence_text(row))
-        return self._tokens[row]
+    def _sentence_tokens_of(self, row: int) -> set[str]:
+        return _tokens_with_countries(self.index.sentence_text(row))
 
     def _lex(self, q_tokens: set[str], row: int) -> float:
         """IDF-weighted share of the question's words found in the sentence, blended with its neighbours
@@ -98,22 +100,18 @@ class Extractor:
         near = sum(self.idf.get(t, self.default_idf) for t in q_tokens & window)
         return (1 - W_CONTEXT) * hit / total + W_CONTEXT * near / total
 
-    def _article_keys(self, doc_id: str) -> set[str]:
-        if doc_id not in self._articles:  # keyed once per article, not once per sentence
-            doc = self.index.documents[doc_id]
-            self._articles[doc_id] = text_keys(doc.title + " " + doc.text)
-        return self._articles[doc_id]
+    def _article_keys_of(self, doc_id: str) -> set[str]:
+        doc = self.index.documents[doc_id]  # cached: keyed once per article, not once per sentence
+        return text_keys(doc.title + " " + doc.text)
 
     def _missing_names(self, names: set[str], doc_id: str) -> int:
         """Question names (as keys: "French" meets "France") that the sentence's whole article never
         mentions. (Checking only the sentence's neighbours wrongly penalised paraphrase.)"""
         return sum(1 for n in names if n not in self._article_keys(doc_id)) if names else 0
 
-    def article_tokens(self, doc_id: str) -> set[str]:
-        if doc_id not in self._article_tokens:  # once per article (qa.abstention reads them)
-            doc = self.index.documents[doc_id]
-            self._article_tokens[doc_id] = _tokens_with_countries(doc.title + " " + doc.text)
-        return self._article_tokens[doc_id]
+    def _article_tokens_of(self, doc_id: str) -> set[str]:
+        doc = self.index.documents[doc_id]  # cached as article_tokens (qa.abstention reads them)
+        return _tokens_with_countries(doc.title + " " + doc.text)
 
     def _window(self, row: int) -> str:
         rows = [r for r in (row - 1, row, row + 1) if self.index.same_document(r, row)]

@@ -513,3 +513,18 @@ def test_a_title_with_the_demonym_answers_a_question_naming_the_country(tmp_path
     answer = Assistant.load(tmp_path / "idx", model="fake").ask("Who is the president of Nigeria?")
     assert not answer.abstained and answer.short_answer == "Ann Roe"
     assert answer.citations[0].doc_id == "visit.txt"
+
+
+def test_the_answerers_word_caches_are_bounded(fake_assistant, monkeypatch):
+    """A long-running chat over an archive keeps a bounded number of sentences' and articles' word sets."""
+    from qa import answer
+
+    monkeypatch.setattr(answer, "SENTENCE_CACHE", 5)
+    monkeypatch.setattr(answer, "ARTICLE_CACHE", 2)
+    extractor = answer.Extractor(fake_assistant.index)
+    for question in ("How many drones were fired?", "Who is the president of Estonia?", "What did NATO say?"):
+        qvec = fake_assistant.encode_question(question)
+        passages, rows = fake_assistant._passages(fake_assistant.index, question, qvec, 5, None)
+        extractor.score_sentences(question, qvec, passages, rows)
+    assert extractor._sentence_tokens.cache_info().currsize == 5  # more than 5 were read
+    assert extractor.article_tokens.cache_info().currsize <= 2
