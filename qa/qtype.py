@@ -104,7 +104,7 @@ def head_noun(question: str) -> str | None:
     """The noun a "which/what <noun>" question asks for ("Which police officer said ..." -> "officer"):
     the last word of a kind qa.nouns knows among the (up to three) words after the wh-word."""
     q = " ".join(question.lower().replace("?", " ").split())
-    m = _NOUN_PHRASE.search(q)
+    m = next((m for m in _NOUN_PHRASE.finditer(q) if not _relative(q, m)), None)
     if not m:
         return None
     words = (m.group(2) or m.group(3) or "").split()
@@ -122,6 +122,13 @@ def head_noun(question: str) -> str | None:
     if head is None and m.group(1) == "which" and words:
         return words[0]
     return head
+
+
+def _relative(q: str, m: re.Match) -> bool:
+    """ "What is one way in which graphs are encoded?": after a question's own wh-word, a later "in which"
+    opens a relative clause ("the way in which"), not the phrase asked about."""
+    asked_first = re.match(r"(?:what|who|whom|whose|when|where|how|why)\b", q) is not None
+    return m.start() > 0 and m.group(1) is not None and asked_first
 
 
 def noun_type(q: str) -> str:

@@ -228,9 +228,11 @@ def test_question_types_from_the_noun_asked_for(question, kind):
         ("Which company leads the market?", "company"),
         ("Which law firm filed the lawsuit?", "firm"),
         ("In which states does the law apply?", "states"),
+        ("What is one way in which graphs are encoded?", None),  # "in which" after "what": a relative clause
+        ("The group fell out with which Palestinian leader?", "leader"),  # no wh-word before it: asked
     ],
 )
-def test_the_noun_asked_for_ends_before_a_verb(question, head):
+def test_the_noun_asked_for_ends_before_a_verb_or_a_relative_clause(question, head):
     assert qtype.head_noun(question) == head
 
 
