@@ -25,6 +25,9 @@ _UNIT_OF = {
 }
 
 
+_RATE = re.compile(r"%|\bper ?cent\b|\bpercentage\b|" + _UNIT_OF[MONEY], re.I)
+
+
 def number_kind(question: str) -> tuple[str | None, set[str]]:
     """(kind of number asked for, stems of the counted noun): "How many asylum seekers ..." ->
     (COUNT, {"asylum", "seeker"}); "How old ..." -> (AGE, set())."""
@@ -63,6 +66,8 @@ def number_fit(sentence: str, span: tuple[int, int], kind: str | None, units: se
     if re.search(_DATE, sentence[max(0, s - 12) : e + 12]) and any(ds <= s < de for ds, de in _spans(_DATE, sentence)):
         return 0.3  # "July 1" is a date, not a count or a sum
     if kind == COUNT:
+        if re.search(_RATE, sentence[max(0, s - 4) : e + 12]):
+            return 0.2  # "19 per cent", "$5m": a share or a sum does not count the things asked about
         after = re.findall(r"[\w'-]+", sentence[e : e + 40])[:3]
         inside = re.findall(r"[a-z][\w'-]+", sentence[s:e])
         return 1.0 if any(stem(w) in units for w in after + inside) else 0.5

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa import entities, evidence, offices, qtype
-from qa.answer import ABSTAIN_TEXT, answer_span, best_span
+from qa.answer import ABSTAIN_TEXT, WEAK_FIT, answer_span, best_span
 from qa.errors import InvalidQuestionError, LLMError
 
 from .conftest import SHARED
@@ -291,8 +291,13 @@ def test_numbers_of_the_asked_for_kind(question, sentence, expected):
 
 def test_a_number_of_another_kind_fits_less():
     asked = evidence.analyse("How many children were orphaned?")
-    _, fit = answer_span("The infection rate is 19 per cent among adults.", asked)
-    assert fit < 1.0
+    _, share = answer_span("The infection rate is 19 per cent among adults.", asked)
+    _, other_count = answer_span("Some 300 adults were infected last year.", asked)
+    # a share or a sum is no count at all (below WEAK_FIT: the answer is penalised), a count of other
+    # things is a weaker count
+    assert share < WEAK_FIT < other_count < 1.0
+    _, sum_ = answer_span("Donors gave $40 million to the orphanage.", asked)
+    assert sum_ < WEAK_FIT
     _, fit = answer_span("Some 300 children were orphaned last year.", asked)
     assert fit == 1.0
 
