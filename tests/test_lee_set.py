@@ -170,11 +170,11 @@ def test_lee_files_evaluate_against_one_shared_lee_index(lee):
 
 @pytest.mark.slow
 def test_floors_on_the_lee_dev_split(lee):
-    """Floors, not exact outputs, on the split the thresholds were chosen on: measured 88.6% answer hit,
-    66.7% of unanswerable questions abstained, 98.6% of answerable ones answered, citations 100% verbatim
+    """Floors, not exact outputs, on the split the thresholds were chosen on: measured 94.3% answer hit,
+    63.0% of unanswerable questions abstained, 100% of answerable ones answered, citations 100% verbatim
     (docs/lee-eval.md). A change that drops any of them by more than a few points fails."""
     from qa.evaluate import run_eval
 
     m = run_eval(FILES["dev"]).metrics
-    assert m["answer_hit"] >= 0.85 and m["abstain_recall"] >= 0.60 and m["answered"] >= 0.95
+    assert m["answer_hit"] >= 0.90 and m["abstain_recall"] >= 0.60 and m["answered"] >= 0.95
     assert m["citation_validity"] == 1.0
