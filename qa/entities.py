@@ -145,4 +145,7 @@ def name_keys(text: str) -> set[str]:
 
 def text_keys(text: str) -> set[str]:
     """Keys of every word of `text` (any case), countries included: what a question's names are looked up in."""
-    return {stem(w) for w in re.findall(r"\w[\w'’-]*", text)} | {f"@{c}" for _, _, c in country_spans(text)}
+    words = re.findall(r"\w[\w'’-]*", text)
+    # a hyphenated word's parts too: a question's "Qa'ida" (its capitalised part) meets "al-Qa'ida"
+    parts = [p for w in words if "-" in w for p in w.split("-") if p]
+    return {stem(w) for w in words + parts} | {f"@{c}" for _, _, c in country_spans(text)}

@@ -535,3 +535,9 @@ def test_the_answerers_word_caches_are_bounded(fake_assistant, monkeypatch):
         extractor.score_sentences(question, qvec, passages, rows)
     assert extractor._sentence_tokens.cache_info().currsize == 5  # more than 5 were read
     assert extractor.article_tokens.cache_info().currsize <= 2
+
+
+def test_a_name_inside_a_hyphenated_word_is_in_the_text():
+    """ "al-Qa'ida" mentions the "Qa'ida" a question's names hold (no missing-name penalty)."""
+    names = evidence.analyse("How many meetings did al-Qa'ida leaders hold with el-Sisi?").names
+    assert names and names <= entities.text_keys("Leaders of al-Qa'ida met President el-Sisi twice.")
