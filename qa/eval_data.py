@@ -40,6 +40,7 @@ class LabelledQuestion:
     answers: tuple[str, ...]
     sources: tuple[str, ...]
     unanswerable: bool = False
+    type: str = ""  # the row's own question type label ("who", "how-many", ...), if it has one
 
 
 @dataclass
@@ -96,6 +97,7 @@ def parse_jsonl(text: str, name: str = "<questions>") -> list[LabelledQuestion]:
                     answers,
                     tuple(str(s) for s in row.get("sources") or ()),
                     unanswerable,
+                    str(row.get("type") or ""),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:

@@ -43,6 +43,7 @@ class QResult:
     error: str = ""
     abstained: bool = field(default=False)  # at the live threshold
     features: dict = field(default_factory=dict)  # the abstain decision's evidence (qa.abstention), for refitting
+    type: str = ""  # the question file's type label, if any (the report breaks figures down by it)
 
     def answered_at(self, threshold: float) -> bool:
         return not self.no_answer and self.confidence >= threshold
@@ -75,7 +76,29 @@ def summarize(results: list[QResult], questions: list[LabelledQuestion]) -> dict
         "latency_p50_ms": percentile(lat, 50),
         "latency_p95_ms": percentile(lat, 95),
         "errors": sum(bool(r.error) for r in results),
+        "by_type": by_type(results),
     }
+
+
+def by_type(results: list[QResult]) -> dict:
+    """Per question-type label (rows that carry one): answerable, hit, wrongly abstained, unanswerable,
+    abstained, as counts, so misses can be told by kind without reading any question."""
+    out: dict[str, dict[str, int]] = {}
+    for r in results:
+        if not r.type:
+            continue
+        row = out.setdefault(r.type, dict.fromkeys(_TYPE_COLUMNS, 0))
+        if r.unanswerable:
+            row["unanswerable"] += 1
+            row["abstained"] += r.abstained
+        else:
+            row["answerable"] += 1
+            row["hit"] += not r.abstained and r.hit_text
+            row["wrongly_abstained"] += r.abstained
+    return dict(sorted(out.items()))
+
+
+_TYPE_COLUMNS = ("answerable", "hit", "wrongly_abstained", "unanswerable", "abstained")
 
 
 def abstention_curve(results: list[QResult], thresholds=THRESHOLDS) -> list[dict]:
@@ -90,6 +113,11 @@ def abstention_curve(results: list[QResult], thresholds=THRESHOLDS) -> list[dict
         }
         for t in thresholds
     ]
+
+
+def _type_cell(row: dict) -> str:
+    """ "hit/answerable (wrongly abstained) abstained/unanswerable", e.g. "9/12 (1) 3/4"."""
+    return f"{row['hit']}/{row['answerable']} ({row['wrongly_abstained']}) {row['abstained']}/{row['unanswerable']}"
 
 
 def _fmt(value, pct: bool = True) -> str:
@@ -128,6 +156,9 @@ class EvalReport:
             "abstention curve, % (hit = answerable answered with gold in text; abstR = unanswerable abstained)"
             + ("" if c["curve_exact"] else " [below the live threshold: lower bound]"),
         ]
+        if m.get("by_type"):
+            cells = "  ".join(f"{t} {_type_cell(row)}" for t, row in m["by_type"].items())
+            lines.insert(-1, "by type     hit/answerable (wrongly abstained) abstained/unanswerable: " + cells)
         missed = [r.id for r in self.results if not r.unanswerable and (r.abstained or not r.hit_text)]
         wrong = [r.id for r in self.results if r.unanswerable and not r.abstained]
         for label, ids in (("missed (answerable, no hit)", missed), ("answered but unanswerable", wrong)):

@@ -88,7 +88,9 @@ def evaluate_question(assistant, q: LabelledQuestion, k: int, threshold: float) 
 
 
 def _result(q: LabelledQuestion, **outcome: Any) -> QResult:
-    return QResult(id=q.id, question=q.question, unanswerable=q.unanswerable, sources=list(q.sources), **outcome)
+    return QResult(
+        id=q.id, question=q.question, unanswerable=q.unanswerable, sources=list(q.sources), type=q.type, **outcome
+    )
 
 
 def _quote_ok(assistant, c) -> bool:

@@ -148,6 +148,19 @@ def test_summarize_right_source_and_abstention():
     assert m["recall@1"] == 1.0 and m["latency_p50_ms"] == 10.0 and m["citation_validity"] == 1.0
 
 
+def test_figures_by_question_type_count_hits_and_abstentions():
+    from qa.eval_report import by_type
+
+    results = [_res("a", False, 0.5, hit=True), _res("b", False, 0.1, hit=True), _res("c", False, 0.5),
+               _res("u", True, 0.1), _res("v", True, 0.9), _res("w", False, 0.5, hit=True)]
+    for r, kind in zip(results, ("who", "who", "who", "who", "when", "")):
+        r.type = kind
+    assert by_type(results) == {  # "w" has no type label: not counted
+        "when": {"answerable": 0, "hit": 0, "wrongly_abstained": 0, "unanswerable": 1, "abstained": 0},
+        "who": {"answerable": 3, "hit": 1, "wrongly_abstained": 1, "unanswerable": 1, "abstained": 1},
+    }
+
+
 # ---- end to end with the fake embedder ----
 @pytest.fixture()
 def tiny_index(tmp_path):
@@ -160,7 +173,7 @@ def test_run_eval_jsonl_end_to_end(tmp_path, tiny_index):
     path = tmp_path / "q.jsonl"
     path.write_text("\n".join(json.dumps(q) for q in [
         {"id": "1", "question": "Who cut the ribbon at the harbour bridge?", "answers": ["Anna Kask"],
-         "sources": ["harbour.txt"]},
+         "sources": ["harbour.txt"], "type": "who"},
         {"id": "2", "question": "Where was the chess olympiad held?", "answers": ["Riga"], "sources": ["chess.txt"]},
         {"id": "3", "question": "What is the population of Mars colony?", "answers": [], "sources": [],
          "unanswerable": True}]))
@@ -172,6 +185,7 @@ def test_run_eval_jsonl_end_to_end(tmp_path, tiny_index):
     assert not any(r.no_answer for r in report.results)  # asked with the threshold removed
     assert all(r.abstained == (r.confidence < report.config["threshold"]) for r in report.results)
     assert "recall@5" in report.format() and json.dumps(report.to_dict())
+    assert sum(row["answerable"] for row in m["by_type"].values()) == 1 and "by type" in report.format()
 
 
 def test_squad_index_is_cached(tmp_path, monkeypatch, capsys):
