@@ -60,10 +60,12 @@ def _forms(info: Mapping[str, Any]) -> set[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, str], re.Pattern]:
+def _table() -> tuple[dict[str, str], re.Pattern, dict[str, tuple[str, ...]]]:
+    """(form -> ISO code, a pattern finding every form, ISO code -> its common name and demonym)."""
     from countryinfo import all_countries
 
     best: dict[str, tuple[int, str]] = {}  # form -> (population, code): a shared demonym goes to the bigger
+    names: dict[str, tuple[int, tuple[str, ...]]] = {}  # code -> (population, forms): "GB" is the UK, not Wales
     for country in all_countries():
         info = country.info()
         code = (info.get("ISO") or {}).get("alpha2")
@@ -74,14 +76,17 @@ def _table() -> tuple[dict[str, str], re.Pattern]:
         for f in forms:
             if f not in best or pop > best[f][0]:
                 best[f] = (pop, code)
+        if code not in names or pop > names[code][0]:
+            names[code] = (pop, tuple(f for f in (info.get("name"), info.get("demonym")) if f))
     table = {f: code for f, (_, code) in best.items()}
     alternation = "|".join(re.escape(f) for f in sorted(table, key=len, reverse=True))
-    return table, re.compile(rf"(?<![\w.])(?:{alternation})(?![\w])(?:['’]s)?")
+    pattern = re.compile(rf"(?<![\w.])(?:{alternation})(?![\w])(?:['’]s)?")
+    return table, pattern, {code: forms for code, (_, forms) in names.items()}
 
 
 def country_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, ISO code) of every country name, demonym or short form in `text`."""
-    table, pattern = _table()
+    table, pattern, _ = _table()
     out = []
     for m in pattern.finditer(text):
         form = re.sub(r"['’]s$", "", m.group())
@@ -90,27 +95,13 @@ def country_spans(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def _names_by_code() -> dict[str, tuple[str, ...]]:
-    """ISO code -> its common name and demonym ("NG" -> ("Nigeria", "Nigerian"))."""
-    from countryinfo import all_countries
-
-    out: dict[str, tuple[int, tuple[str, ...]]] = {}
-    for country in all_countries():
-        info = country.info()
-        code, pop = (info.get("ISO") or {}).get("alpha2"), int(info.get("population") or 0)
-        if code and (code not in out or pop > out[code][0]):  # "GB": the United Kingdom, not Wales
-            out[code] = (pop, tuple(f for f in (info.get("name"), info.get("demonym")) if f))
-    return {code: forms for code, (_, forms) in out.items()}
-
-
 def country_expansion(text: str) -> str:
     """The common name and demonym of each country `text` names, in the form it does not use: words a
     lexical search should also match ("president of Nigeria" -> "Nigerian", "French" -> "France")."""
     have = set(re.findall(r"\w+", text.lower()))
     extra = []
     for code in dict.fromkeys(c for _, _, c in country_spans(text)):
-        extra += [f for f in _names_by_code().get(code, ()) if f.lower() not in have and f not in extra]
+        extra += [f for f in _table()[2].get(code, ()) if f.lower() not in have and f not in extra]
     return " ".join(extra)
 
 
