@@ -79,9 +79,29 @@ def _table() -> tuple[dict[str, str], re.Pattern, dict[str, tuple[str, ...]]]:
         if code not in names or pop > names[code][0]:
             names[code] = (pop, tuple(f for f in (info.get("name"), info.get("demonym")) if f))
     table = {f: code for f, (_, code) in best.items()}
-    alternation = "|".join(re.escape(f) for f in sorted(table, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![\w.])(?:{alternation})(?![\w])(?:['’]s)?")
+    pattern = re.compile(rf"(?<![\w.])(?:{_trie_regex(table)})(?![\w])(?:['’]s)?")
     return table, pattern, {code: forms for code, (_, forms) in names.items()}
+
+
+def _trie_regex(words) -> str:
+    """An alternation of `words` factored into a prefix trie: the same matches, longest first, as a flat
+    longest-first alternation, at a fraction of the cost (Python's re tries a flat one word by word at every
+    position of the text; every sentence the answerer reads goes through it)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
 
 
 def country_spans(text: str) -> list[tuple[int, int, str]]:

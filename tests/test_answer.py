@@ -541,3 +541,19 @@ def test_a_name_inside_a_hyphenated_word_is_in_the_text():
     """ "al-Qa'ida" mentions the "Qa'ida" a question's names hold (no missing-name penalty)."""
     names = evidence.analyse("How many meetings did al-Qa'ida leaders hold with el-Sisi?").names
     assert names and names <= entities.text_keys("Leaders of al-Qa'ida met President el-Sisi twice.")
+
+
+def test_the_country_pattern_matches_as_a_flat_longest_first_alternation():
+    """The prefix-trie pattern finds exactly what the plain alternation of every form (longest first) finds."""
+    import random
+    import re
+
+    table = entities._table()[0]
+    flat = re.compile(
+        r"(?<![\w.])(?:" + "|".join(re.escape(f) for f in sorted(table, key=len, reverse=True)) + r")(?![\w])(?:['’]s)?"
+    )
+    rng = random.Random(7)
+    forms = sorted(table)
+    glue = [" ", ", ", " and ", "'s ", ".", "-", "", " the ", " United ", " New "]
+    text = "".join(rng.choice(forms) + rng.choice(glue) for _ in range(3000))
+    assert [m.span() for m in entities._table()[1].finditer(text)] == [m.span() for m in flat.finditer(text)]
