@@ -103,11 +103,15 @@ def question_type(question: str) -> str:
 def head_noun(question: str) -> str | None:
     """The noun a "which/what <noun>" question asks for ("Which police officer said ..." -> "officer"):
     the last word of a kind qa.nouns knows among the (up to three) words after the wh-word."""
-    q = " ".join(question.lower().replace("?", " ").split())
+    cased = " ".join(question.replace("?", " ").split())
+    q = cased.lower()
     m = next((m for m in _NOUN_PHRASE.finditer(q) if not _relative(q, m)), None)
     if not m:
         return None
-    words = (m.group(2) or m.group(3) or "").split()
+    span = m.span(2) if m.group(2) else m.span(3)
+    words = q[span[0] : span[1]].split()
+    # a capitalised word there is a name or its adjective ("the Norman castle"), not the noun asked for
+    named = {w.lower() for w in cased[span[0] : span[1]].split() if w[:1].isupper()} if len(cased) == len(q) else set()
     following = words[1:] + q[m.end() :].split()[:1]
     head = None
     for w, after in zip(words, following + [""], strict=False):
@@ -115,7 +119,7 @@ def head_noun(question: str) -> str | None:
         # verb that looks like a plural noun ("senator plans to ...", "company leads the ...")
         if head and w.endswith("s") and after in _VERB_NEXT:
             break
-        if noun_kind(w):
+        if noun_kind(w) and w not in named:
             head = w
         elif head:
             break

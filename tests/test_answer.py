@@ -230,6 +230,7 @@ def test_question_types_from_the_noun_asked_for(question, kind):
         ("In which states does the law apply?", "states"),
         ("What is one way in which graphs are encoded?", None),  # "in which" after "what": a relative clause
         ("The group fell out with which Palestinian leader?", "leader"),  # no wh-word before it: asked
+        ("What was the name of the Norman castle?", None),  # "Norman": a name's adjective, no role noun
     ],
 )
 def test_the_noun_asked_for_ends_before_a_verb_or_a_relative_clause(question, head):
