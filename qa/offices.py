@@ -145,7 +145,8 @@ def _adjacent(sentence: str, left: re.Match, right: re.Match) -> bool:
 
 def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
     """Names the sentence gives a role to: after the title ("chief economist Bill Evans", "President X"),
-    before an apposition ("X, the German chancellor") or after "the <role> of <Owner>, X"."""
+    before or inside an apposition ("X, the German chancellor", "the Palestinian leader, X, said") or after
+    "the <role> of <Owner>, X"."""
     if not roles:
         return []
     out = []
@@ -156,6 +157,7 @@ def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
     one = r"([A-Z][\w'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w'’-]+){0,3})"  # an apposition may name one word
     for pattern in (
         rf"(?i:\b{role_re})\s+{name}",  # "chief economist Bill Evans"
+        rf"(?i:\b{role_re}),\s+{name},",  # "the Palestinian leader, Yasser Arafat, said"
         rf"{name},\s+(?:the\s+|a\s+)?(?:{_CHAIN}\s+)?(?i:{role_re})\b",  # "X, the German chancellor"
         rf"{one},\s+(?:the\s+|a\s+)?{_CHAIN}['’]s\s+(?i:{role_re})\b",  # "Bohemond, Robert's son"
         rf"(?i:{role_re})\s+of\s+(?:the\s+)?{_CHAIN},\s+{name}",

@@ -195,6 +195,10 @@ def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None
     start, end = span
     words = list(re.finditer(r"\S+", sentence[start:end]))
     joiner = next((i for i, m in enumerate(words) if m.group().islower()), len(words))
+    rest = [m for m in words[joiner:] if not m.group().islower()]
+    if rest and all(_is_title(m.group()) for m in words[:joiner]):
+        # only titles before "of": the name follows it ("US Secretary of State Colin Powell")
+        return _person_core(sentence, (start + rest[0].start(), end))
     words = words[:joiner]
     if not words:
         return None

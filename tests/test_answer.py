@@ -145,6 +145,8 @@ def test_sentence_owners_of_the_asked_role(sentence, owners):
         ("The board named Jane Roe as chief executive on Monday.", {"chief", "execut"}, "Jane Roe"),
         ("The party appointed Tom Brown as its leader.", {"leader"}, "Tom Brown"),
         ("The party appointed Tom Brown as interim leader.", {"deputi", "leader"}, None),  # another office
+        ("The Palestinian leader, Ann Roe, condemned the attack.", {"leader"}, "Ann Roe"),  # an apposition
+        ("After meeting the leader, Ann Roe flew home.", {"leader"}, None),  # a clause, not an apposition
     ],
 )
 def test_office_holders_by_title_name_patterns(sentence, roles, holder):
@@ -235,6 +237,17 @@ def test_question_types_from_the_noun_asked_for(question, kind):
 )
 def test_the_noun_asked_for_ends_before_a_verb_or_a_relative_clause(question, head):
     assert qtype.head_noun(question) == head
+
+
+@pytest.mark.parametrize(
+    "sentence,name",
+    [
+        ("US Secretary of State Colin Powell arrived in Cairo.", "Colin Powell"),  # titles, "of", then the name
+        ("King Charles III of West Francia signed it.", "Charles III"),  # the name, then what it rules
+    ],
+)
+def test_a_titled_name_around_of(sentence, name):
+    assert [sentence[s:e] for s, e in qtype.candidates(sentence, qtype.PERSON)] == [name]
 
 
 @pytest.mark.parametrize(
