@@ -32,6 +32,8 @@ artist musician director producer priest bishop archbishop pope cleric imam rabb
 farmer worker employee resident citizen refugee migrant passenger crew survivor volunteer activist
 campaigner protester organiser organizer member supporter critic opponent rival successor predecessor
 commissioner inspector detective constable sergeant superintendent ranger firefighter
+treasurer speaker auditor coroner sheriff chaplain pastor cardinal sheikh emir sultan monarch dictator
+warlord fighter troops
 """.split()
 )
 
@@ -75,7 +77,7 @@ _REGIONS = frozenset(
 _COMPASS = r"(?:north|south|east|west|central|northern|southern|eastern|western|latin)"
 _REGION = re.compile(rf"(?:{_COMPASS}[\s-]+)?(?:the\s+)?(\w+(?:\s+east)?)", re.I)
 
-_AGENT = re.compile(r"\w{3,}(?:ist|ian|man|woman|person|eer)s?$")
+_AGENT = re.compile(r"\w{3,}(?:ist|ian|man|woman|men|women|person|eer)s?$")
 
 
 def _singular(noun: str) -> str:

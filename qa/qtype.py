@@ -235,14 +235,18 @@ def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
         and not _WEEKDAY.fullmatch(sentence[n[0] : n[1]].rstrip("."))
     ]
     if qtype == PERSON:  # a name right after "in/at/from/near" is a place ("tagged in Northern Ireland")
-        return [
-            c
-            for c in (_person_core(sentence, n) for n in names)
-            if c and not re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", sentence[: c[0]])
-        ]
+        return [c for c in (_person_core(sentence, n) for n in names) if c and not _after_locative(sentence, c[0])]
     if qtype in (PLACE, ENTITY):
         return names
     return []
+
+
+def _after_locative(sentence: str, start: int) -> bool:
+    """After "in/at/from/near/to (the)": a place, except "according to X" (a source)."""
+    before = sentence[:start]
+    return bool(re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", before)) and not before.endswith(
+        ("according to ", "According to ")
+    )
 
 
 def _trim_stop(sentence: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -152,5 +152,6 @@ def span_fit(sentence: str, span: tuple[int, int] | None, kind: str) -> float:
     if span is None:
         return 0.0
     if kind == qtype.PERSON and " " not in sentence[span[0] : span[1]].strip():
-        return 0.5  # a lone capitalised word is as often a place or an organisation
+        honoured = re.search(r"\b(?:" + "|".join(_HONORIFIC) + r")\.?\s+$", sentence[: span[0]])
+        return 1.0 if honoured else 0.5  # a lone capitalised word is as often a place or an organisation
     return 1.0

@@ -251,6 +251,20 @@ def test_a_titled_name_around_of(sentence, name):
 
 
 @pytest.mark.parametrize(
+    "question,sentence,expected,fit",
+    [
+        # "according to" names a source, not a place; "treasurer" is a role noun before the name
+        ("Who said rates would rise?", "Rates would rise, according to Treasurer Jo Roe.", "Jo Roe", 1.0),
+        ("Who said rates would rise?", '"Rates will rise," Mr Roe said.', "Roe", 1.0),  # an honorific: a person
+        ("Who said rates would rise?", "Rates will rise, Westpac said.", "Westpac", 0.5),  # a lone capital
+    ],
+)
+def test_who_answers_from_sources_and_honorifics(question, sentence, expected, fit):
+    span, got = answer_span(sentence, evidence.analyse(question))
+    assert sentence[span[0] : span[1]] == expected and got == fit
+
+
+@pytest.mark.parametrize(
     "name,kind",
     [
         ("Fatah Revolutionary Council", "entity"),
