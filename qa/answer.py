@@ -192,6 +192,18 @@ def _lend_neighbour_fit(scored: list[Scored], sent_doc, kind: str) -> None:
             s.score += W_FIT * s.fit
 
 
+def _typed_first(scored: list[Scored]) -> list[Scored]:
+    """Of the sentences close enough to the best to be quoted with it (SECOND_WITHIN), the first that holds
+    an answer of the asked-for kind leads when the best holds none ("A federal magistrate has refused bail
+    ..." and, two sentences on, "Magistrate Judith Dein refused ..."): the quote is the same pair, and the
+    evidence judged is the sentence that answers."""
+    if not scored or scored[0].fit >= WEAK_FIT:
+        return scored
+    close = [s for s in scored[1:] if s.score >= SECOND_WITHIN * scored[0].score]
+    typed = next((s for s in close if s.fit >= 0.6 and not s.conflict), None)
+    return [typed] + [s for s in scored if s is not typed] if typed else scored
+
+
 def confidence(best: Scored) -> float:
     """What abstention compares with ABSTAIN_BELOW: similarity and overlap, plus evidence that the sentence
     answers this question: the asked-for kind of answer is there (a date for "when", the holder of the
@@ -245,7 +257,7 @@ def extractive_answer(
     """The best-supported sentence(s), quoted and cited; abstains when the evidence is weak: the hand-set
     confidence below `abstain_below` (`method="rule"`) or the calibrated model's probability below its
     threshold (`"model"`, qa.abstention); -inf never abstains."""
-    scored = extractor.score_sentences(question, qvec, passages, rows_per_passage)
+    scored = _typed_first(extractor.score_sentences(question, qvec, passages, rows_per_passage))
     feats = {}
     if scored:
         absent = max(0.0, 1 - scored[0].fit / WEAK_FIT)

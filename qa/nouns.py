@@ -91,17 +91,16 @@ def _singular(noun: str) -> str:
 
 
 def name_kind(name: str) -> str | None:
-    """What kind of thing a capitalised name is, from the kind nouns in it ("Fatah Revolutionary Council":
-    entity, "Dongting Lake": place, "State Department": entity; the last such noun is the name's head) or
+    """What kind of thing a capitalised name is, from its head, the last word ("Fatah Revolutionary Council":
+    entity, "Dongting Lake": place, "State Department": entity, "Coast Guard": unknown) or
     a continent or world region ("North America"); None when the name itself does not say (most names of
     people, towns and firms)."""
     head = re.split(r"\s+of\s+", name, maxsplit=1)[0]  # "Bank of England", "Commissioner of Police"
+    last = (re.findall(r"[A-Za-z]+", head) or [""])[-1]  # a name's head is its last word ("Coast Guard")
     # a plural says little ("United Nations", "United States", "Brisbane Lions")
-    words = [w for w in re.findall(r"[A-Za-z]+", head) if w[:1].isupper() and _singular(w.lower()) == w.lower()]
-    kinds = [noun_kind(w.lower()) for w in words]
-    named = [k for k in kinds if k in ("person", "entity", "place")]
-    if named:
-        return named[-1]
+    kind = noun_kind(last.lower()) if last[:1].isupper() and _singular(last.lower()) == last.lower() else None
+    if kind in ("person", "entity", "place"):
+        return kind
     m = _REGION.fullmatch(name.strip())
     return "place" if m and m.group(1).lower().replace(" ", "_") in _REGIONS else None
 

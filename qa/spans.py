@@ -33,6 +33,8 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
         spans = numbers.age_spans(sentence)
     if kind == qtype.PERSON or (kind == qtype.ENTITY and asked.head):  # "Irish", "US" name no person or firm
         spans = [s for s in spans if not _only_country(sentence[s[0] : s[1]])]
+    if kind == qtype.PERSON:  # "Elliot Street", "Dongting Lake": a place's own name says it is no one
+        spans = [s for s in spans if name_kind(sentence[s[0] : s[1]]) != "place"]
     if kind == qtype.PLACE:  # "Senator Jane Roe", "Dr Ruiz": a titled name is a person, not a place
         spans = [s for s in spans if not _titled_person(sentence[s[0] : s[1]])]
     if not spans:

@@ -585,3 +585,24 @@ def test_the_country_pattern_matches_as_a_flat_longest_first_alternation():
     glue = [" ", ", ", " and ", "'s ", ".", "-", "", " the ", " United ", " New "]
     text = "".join(rng.choice(forms) + rng.choice(glue) for _ in range(3000))
     assert [m.span() for m in entities._table()[1].finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+def test_a_close_sentence_that_names_the_answer_leads():
+    """The event in one sentence (no name), the person two sentences on, scored within SECOND_WITHIN: the
+    named one leads, so the evidence judged is the sentence that answers; a far one does not."""
+    from qa.answer import SECOND_WITHIN, Scored, _typed_first
+
+    def sc(row, score, fit):
+        return Scored(row, 0, score, 0.5, 0.5, fit, 0, (0, 3) if fit else None)
+
+    event, named, far = sc(1, 1.0, 0.0), sc(3, SECOND_WITHIN + 0.01, 1.0), sc(5, SECOND_WITHIN - 0.05, 1.0)
+    assert [s.row for s in _typed_first([event, named, far])] == [3, 1, 5]
+    assert [s.row for s in _typed_first([event, far])] == [1, 5]  # not close enough: unchanged
+    typed_best = sc(2, 1.0, 0.6)
+    assert _typed_first([typed_best, named]) == [typed_best, named]  # the best already answers
+
+
+def test_a_place_is_no_answer_to_who():
+    asked = evidence.analyse("Who found the boy?")
+    span, _ = answer_span("The boy was found on Elliot Street by Jo Roe.", asked)
+    assert span is not None and "The boy was found on Elliot Street by Jo Roe."[span[0] : span[1]] == "Jo Roe"
