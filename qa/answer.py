@@ -137,7 +137,11 @@ class Extractor:
                 span, fit = answer_span(text, asked)
                 # "Spain's Minister ..." does not answer "Who is France's defence minister?"
                 named = offices.sentence_owners(text, asked.roles) if asked.owners else set()
-                conflict = (bool(named) and not named & asked.owners) or offices.other_office(text, asked.office_mods)
+                conflict = (
+                    (bool(named) and not named & asked.owners)
+                    or offices.other_office(text, asked.office_mods)
+                    or offices.lesser_office(text, asked.roles, asked.words)  # "deputy chief executive X"
+                )
                 doc_id = self.index.sent_doc[row]
                 when = self._when(asked, row, doc_id)
                 score = (

@@ -207,6 +207,21 @@ def office_modifiers(question: str) -> dict[str, set[str]]:
     return out
 
 
+_RANKS = frozenset("deputy vice assistant former shadow junior associate".split())  # a lesser or past office
+
+
+def lesser_office(sentence: str, roles: set[str], question_words: set[str]) -> bool:
+    """True when the sentence names the office asked about only as a lesser or past one the question does
+    not ask for ("Virgin's deputy chief executive X" for "Who is Virgin's chief executive?")."""
+    if not roles or question_words & _RANKS:
+        return False
+    words = [w.lower() for w in re.findall(r"[\w-]+", sentence)]
+    spots = [i for i, w in enumerate(words) if stem(w) in roles]
+    starts = [i for i in spots if i - 1 not in spots]  # where each mention of the office begins
+    ranked = [any(w in _RANKS or w.startswith(("vice-", "ex-")) for w in words[max(0, i - 2) : i]) for i in starts]
+    return bool(ranked) and all(ranked)
+
+
 def other_office(sentence: str, modifiers: dict[str, set[str]]) -> bool:
     """True when the sentence names an office asked about, but never with the question's modifier
     ("Minister of National Defense" for "prime minister"): it is about someone else."""

@@ -606,3 +606,18 @@ def test_a_place_is_no_answer_to_who():
     asked = evidence.analyse("Who found the boy?")
     span, _ = answer_span("The boy was found on Elliot Street by Jo Roe.", asked)
     assert span is not None and "The boy was found on Elliot Street by Jo Roe."[span[0] : span[1]] == "Jo Roe"
+
+
+@pytest.mark.parametrize(
+    "question,sentence,lesser",
+    [
+        ("Who is the chief executive of Acme?", "Acme's deputy chief executive Jo Roe said so.", True),
+        ("Who is the president of Chile?", "Former president Jo Roe spoke.", True),
+        ("Who is the vice president of Chile?", "Vice President Jo Roe spoke.", False),  # asked for
+        # the office itself is named too: not only a lesser one
+        ("Who is the chief executive of Acme?", "Chief executive Ann Lee and her deputy chief executive Jo Roe met.", False),
+    ],
+)
+def test_a_lesser_or_past_office_is_another_office(question, sentence, lesser):
+    asked = evidence.analyse(question)
+    assert offices.lesser_office(sentence, asked.roles, asked.words) is lesser
