@@ -20,11 +20,16 @@ FILE = "dense.faiss"
 # HNSW parameters, measured with benchmarks/ann_threshold.py (384-d synthetic vectors with MiniLM's
 # variance spectrum, 2 busy cores): M=32, efConstruction=80. recall@10 against exact search, by efSearch:
 #   10k rows:  128 0.982, 256 0.993          30k: 128 0.955, 256 0.985        100k: 128 0.906, 256 0.960
-#   300k rows: 256 0.913, 512 0.947, 768 0.961, 1024 0.967                   1M: not measured (build time)
-# so the search breadth grows with the index (hnsw_params); 1024 beyond 400k is an extrapolation.
-# Build time on the busy machine: 10 s (10k), 56 s (30k), 263 s (100k), 392-561 s (300k).
+#   300k rows: 256 0.913, 512 0.947, 768 0.961, 1024 0.967
+# and at 1M rows with benchmarks/ef_sweep.py (the scale.py archive, 315 questions in 3 seeded sets; worst
+# set in brackets, ms a search on 2 busy cores): 256 0.910 (0.899) 3.1 ms, 384 0.942 (0.932) 4.6 ms,
+# 512 0.957 (0.950) 5.9 ms, 640 0.968 (0.959) 7.1 ms, 768 0.974 (0.965) 8.5 ms, 1024 0.983 (0.978) 10.9 ms.
+# The search breadth grows with the index (hnsw_params): the smallest efSearch keeping every set >= 0.96
+# (768 up to 1M rows; 1024 beyond is an extrapolation). It is recorded in the manifest at build time, so
+# an index keeps the breadth it was built with.
+# Build time on the busy machine: 10 s (10k), 56 s (30k), 263 s (100k), 392-561 s (300k), 525-753 s (1M).
 HNSW_DEFAULTS = {"M": 32, "efConstruction": 80, "efSearch": 256}
-EF_SEARCH_BY_ROWS = ((50_000, 128), (150_000, 256), (400_000, 768), (None, 1024))  # (up to rows, efSearch)
+EF_SEARCH_BY_ROWS = ((50_000, 128), (150_000, 256), (1_000_000, 768), (None, 1024))  # (up to rows, efSearch)
 SUBSET_EXACT_MAX = 20_000  # allowed rows up to this many are scored exactly (a small scan)
 # One question is searched on one thread: OpenMP's threads wait for each other at every search, and on
 # a busy 2-core machine that turned a 0.7 ms exact search of 10k rows into 80 ms (measured). Bulk adds
@@ -78,12 +83,12 @@ class FaissDense:
         return cls(index, "hnsw", params)
 
     @classmethod
-    def load(cls, gen: Path, info: dict) -> FaissDense:
+    def load(cls, gen: Path, info: dict, name: str = FILE) -> FaissDense:
         """Memory-mapped for searching (segments are immutable: no row is ever added to a saved index)."""
         kind = info.get("kind", "flat")
         if kind == "hnsw":
-            _read_graph_ahead(Path(gen) / FILE)
-        index = faiss.read_index(str(Path(gen) / FILE), faiss.IO_FLAG_MMAP_IFC)
+            _read_graph_ahead(Path(gen) / name)
+        index = faiss.read_index(str(Path(gen) / name), faiss.IO_FLAG_MMAP_IFC)
         return cls(index, kind, {**(HNSW_DEFAULTS if kind == "hnsw" else {}), **info.get("params", {})})
 
     @property
