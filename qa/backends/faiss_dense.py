@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from pathlib import Path
 
 import faiss
@@ -35,7 +36,8 @@ SUBSET_EXACT_MAX = 20_000  # allowed rows up to this many are scored exactly (a 
 # a busy 2-core machine that turned a 0.7 ms exact search of 10k rows into 80 ms (measured). Bulk adds
 # (building) use every core.
 SEARCH_THREADS = 1
-READ_AHEAD_BLOCK = 8 << 20  # bytes per read when an HNSW graph is read ahead at load
+READ_AHEAD_BLOCK = 8 << 20  # bytes per read when an HNSW file is read ahead at load
+WARM_MAX_SHARE = 0.125  # an HNSW file's vectors are warmed after load when they take at most this share of RAM
 
 
 def hnsw_params(n_rows: int) -> dict:
@@ -44,27 +46,50 @@ def hnsw_params(n_rows: int) -> dict:
     return {**HNSW_DEFAULTS, "efSearch": ef}
 
 
-def _read_graph_ahead(path: Path) -> None:
-    """Read an HNSW file's graph (all of it but the vectors at its end) into the page cache in large
-    sequential reads. FAISS copies the graph out of its memory map of the file, which it marks
-    MADV_RANDOM: from a cold page cache that is one 4 KB disk read per page, 5.2 s for the 270 MB graph
-    of 1M chunks, where sequential reads take well under a second (measured, benchmarks/scale.py --cold).
-    The vectors stay on disk until a search touches them."""
+def _hnsw_layout(path: Path) -> tuple[int, int]:
+    """(where the vectors start, file size) of an IndexHNSWFlat file: its graph comes first, then the
+    float32 vectors (0, 0 for a file too short to say: FAISS names the damage)."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+        size = os.fstat(fh.fileno()).st_size
+    if len(head) < 16:
+        return 0, 0
+    dim, n = struct.unpack_from("<iq", head, 4)  # after the 4-byte type code: d (int32), ntotal (int64)
+    return max(size - 4 * max(dim, 0) * max(n, 0), 0), size
+
+
+def _read_ahead(path: Path, start: int, end: int) -> None:
+    """Bring bytes [start, end) of a file into the page cache with large sequential reads."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        head = os.pread(fd, 16, 0)
-        if len(head) < 16:
-            return  # FAISS names the damage
-        dim, n = struct.unpack_from("<iq", head, 4)  # after the 4-byte type code: d (int32), ntotal (int64)
-        end = os.fstat(fd).st_size - 4 * max(dim, 0) * max(n, 0)  # float32 vectors stored last
-        buf, pos = bytearray(READ_AHEAD_BLOCK), 0
+        buf, pos = bytearray(READ_AHEAD_BLOCK), start
         while pos < end:
             got = os.preadv(fd, [buf], pos)
             if got <= 0:
                 break
             pos += got
+    except OSError:
+        pass  # only a cache warm-up: a search reads what it needs itself
     finally:
         os.close(fd)
+
+
+def _open_hnsw(path: Path) -> None:
+    """Before FAISS reads an HNSW file: its graph read ahead, then its vectors warmed in the background.
+    FAISS copies the graph out of a memory map it marks MADV_RANDOM: from a cold page cache that was one
+    4 KB disk read per page, 9 s for the 270 MB graph of 1M chunks where sequential reads take 0.4 s.
+    The vectors are searched in place through that map, again one 4 KB read per vector a search visits
+    (~35,000 for efSearch 1024 at 1M rows: 8.7 s for the first question after a cold load); a background
+    thread reads them sequentially so that questions soon find them in the cache (measured with
+    benchmarks/scale.py --cold). Skipped when they would take more than WARM_MAX_SHARE of the memory."""
+    vectors, size = _hnsw_layout(path)
+    _read_ahead(path, 0, vectors)
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if size - vectors <= WARM_MAX_SHARE * memory:
+        threading.Thread(target=_read_ahead, args=(path, vectors, size), name="qa-warm-vectors", daemon=True).start()
 
 
 class FaissDense:
@@ -87,7 +112,7 @@ class FaissDense:
         """Memory-mapped for searching (segments are immutable: no row is ever added to a saved index)."""
         kind = info.get("kind", "flat")
         if kind == "hnsw":
-            _read_graph_ahead(Path(gen) / name)
+            _open_hnsw(Path(gen) / name)
         index = faiss.read_index(str(Path(gen) / name), faiss.IO_FLAG_MMAP_IFC)
         return cls(index, kind, {**(HNSW_DEFAULTS if kind == "hnsw" else {}), **info.get("params", {})})
 
