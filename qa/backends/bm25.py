@@ -59,16 +59,18 @@ class Ranges:
     benchmarks/scale.py archive), and left every page it touched resident in the process."""
 
     def __init__(self, array: np.ndarray):
-        self.array, self._fd = array, None
+        self.array, self._fd, self._name = array, None, ""
         if isinstance(array, np.memmap) and array.filename and array.ndim == 1:
-            self._fd = os.open(array.filename, os.O_RDONLY)
+            self._name = str(array.filename)
+            self._fd = os.open(self._name, os.O_RDONLY)
             self._offset, self._item = int(array.offset), array.dtype.itemsize
             if hasattr(os, "posix_fadvise"):  # exactly the bytes asked for, no read-ahead
                 os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
 
     def __del__(self):
-        if getattr(self, "_fd", None) is not None:
-            os.close(self._fd)
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
 
     def __len__(self) -> int:
         return len(self.array)
@@ -78,7 +80,7 @@ class Ranges:
             return self.array[a:b]
         data = os.pread(self._fd, (b - a) * self._item, self._offset + a * self._item)
         if len(data) != (b - a) * self._item:
-            raise ValueError(f"{self.array.filename} ended early")
+            raise ValueError(f"{self._name} ended early")
         return np.frombuffer(data, dtype=self.array.dtype)
 
 
