@@ -15,7 +15,8 @@ add <= 5 s, delete <= 2 s.
 
     python benchmarks/scale.py --chunks N [--chunks M ...] [--questions 100] [--dense auto|flat|hnsw]
                                [--backend faiss|qdrant ...] [--keep DIR] [--cold]
-    python benchmarks/scale.py --_measure DIR N [--cold] [--no-updates]   # a kept archive (--_generate DIR N auto)
+    python benchmarks/scale.py --_generate DIR N auto                               # keep an archive
+    python benchmarks/scale.py --_measure DIR N [--cold] [--no-updates] [--seed S]  # measure a kept one
 
 `--backend qdrant` puts the dense index in a Qdrant collection in qdrant-client's local mode (a folder
 beside the index; an exact in-Python scan, not the server's HNSW); several --backend run one after the
@@ -70,9 +71,9 @@ def make_questions(index, n: int, seed: int = 7) -> list[str]:
     return out
 
 
-def make_questions_from(index_dir: Path, n: int) -> list[str]:
+def make_questions_from(index_dir: Path, n: int, seed: int = 7) -> list[str]:
     """make_questions in a child process: the parent's reads of the index would warm the page cache."""
-    out = _child(["--_questions", str(index_dir), str(n)])
+    out = _child(["--_questions", str(index_dir), str(n), str(seed)])
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -127,7 +128,7 @@ def time_asks(assistant, qs: list[str]) -> tuple[list[float], int]:
     return times, abstained
 
 
-def measure(index_dir: Path, n_questions: int, cold: bool = False, updates: bool = True) -> dict:
+def measure(index_dir: Path, n_questions: int, cold: bool = False, updates: bool = True, seed: int = 7) -> dict:
     """Load, first question, then the timed questions; with `cold`, the index's files are evicted from
     the page cache first (load_s and first_ask_ms are then what a user feels after a reboot). Without
     `updates` the index is left as it was (no add/delete build), for repeated measurements."""
@@ -135,7 +136,7 @@ def measure(index_dir: Path, n_questions: int, cold: bool = False, updates: bool
     from qa.build import build_from_documents
 
     embedder = sd.WordSumEmbedder(sd.vocabulary())
-    qs = make_questions_from(index_dir, n_questions + 5)
+    qs = make_questions_from(index_dir, n_questions + 5, seed)
     evicted = evict(index_dir) if cold else 0
     before = rss_gb()
     t0 = time.perf_counter()
@@ -249,12 +250,13 @@ def main(argv=None) -> int:
         return 0
     if argv and argv[0] == "--_measure":
         flags = argv[3:]
-        print(json.dumps(measure(Path(argv[1]), int(argv[2]), "--cold" in flags, "--no-updates" not in flags)))
+        seed = int(flags[flags.index("--seed") + 1]) if "--seed" in flags else 7
+        print(json.dumps(measure(Path(argv[1]), int(argv[2]), "--cold" in flags, "--no-updates" not in flags, seed)))
         return 0
     if argv and argv[0] == "--_questions":
         from qa.index import Index
 
-        print(json.dumps(make_questions(Index.load(Path(argv[1])), int(argv[2]))))
+        print(json.dumps(make_questions(Index.load(Path(argv[1])), int(argv[2]), int(argv[3]))))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, action="append", required=True)
