@@ -129,3 +129,20 @@ def test_hnsw_file_layout_found_for_the_read_ahead(tmp_path, monkeypatch):
     assert warmed == [(0, start)]
     (tmp_path / "short").write_bytes(b"IHNf")
     assert faiss_dense._hnsw_layout(tmp_path / "short") == (0, 0)
+
+
+def test_a_file_range_out_of_the_page_cache_is_read_ahead(tmp_path):
+    import os
+
+    from qa.backends import faiss_dense
+
+    path = tmp_path / "f"
+    path.write_bytes(os.urandom(1 << 20))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # evicted: must not pass for cached
+        assert not faiss_dense._cached(fd, 0, 1 << 20)
+        assert faiss_dense._cached(fd, 5, 5)  # nothing to read
+    finally:
+        os.close(fd)

@@ -37,6 +37,7 @@ SUBSET_EXACT_MAX = 20_000  # allowed rows up to this many are scored exactly (a 
 # (building) use every core.
 SEARCH_THREADS = 1
 READ_AHEAD_BLOCK = 8 << 20  # bytes per read when an HNSW file is read ahead at load
+CACHE_SAMPLES = 256  # pages probed to tell whether a file range is already in the page cache
 WARM_MAX_SHARE = 0.125  # an HNSW file's vectors are warmed after load when they take at most this share of RAM
 
 
@@ -58,10 +59,29 @@ def _hnsw_layout(path: Path) -> tuple[int, int]:
     return max(size - 4 * max(dim, 0) * max(n, 0), 0), size
 
 
+def _cached(fd: int, start: int, end: int) -> bool:
+    """Whether bytes [start, end) of a file seem to be in the page cache: CACHE_SAMPLES pages spread
+    over them all read without waiting for the disk (RWF_NOWAIT; False where that is not supported)."""
+    nowait = getattr(os, "RWF_NOWAIT", None)
+    if nowait is None or end <= start:
+        return end <= start
+    page = bytearray(4096)
+    for pos in range(start, end, max((end - start) // CACHE_SAMPLES, 1)):
+        try:
+            if os.preadv(fd, [page], pos, nowait) <= 0:
+                return False
+        except OSError:  # EAGAIN: that page is on disk only (or the file system cannot say)
+            return False
+    return True
+
+
 def _read_ahead(path: Path, start: int, end: int) -> None:
-    """Bring bytes [start, end) of a file into the page cache with large sequential reads."""
+    """Bring bytes [start, end) of a file into the page cache with large sequential reads, unless they
+    already are there (a warm load then costs no copy of them)."""
     fd = os.open(path, os.O_RDONLY)
     try:
+        if _cached(fd, start, end):
+            return
         buf, pos = bytearray(READ_AHEAD_BLOCK), start
         while pos < end:
             got = os.preadv(fd, [buf], pos)
