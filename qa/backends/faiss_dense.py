@@ -1,7 +1,9 @@
 """The FAISS dense backend: an exact inner-product scan ("flat") or an HNSW graph ("hnsw").
 
 Vectors are unit length, so inner product is cosine. The index file is memory-mapped on load
-(FAISS's IO_FLAG_MMAP_IFC), so opening a generation costs little beyond the page cache. A row filter
+(FAISS's IO_FLAG_MMAP_IFC), so opening a generation costs little beyond the page cache; what a cold
+page cache would make slow is read ahead sequentially (an exact index whole, an HNSW graph at load and
+its vectors in the background: _open_hnsw), unless it is already cached. A row filter
 is applied inside FAISS (an id bitmap), except when few rows are allowed: then those rows are scored
 exactly, which is both cheaper and exact (a graph search with a very selective filter loses recall).
 This module does not know about chunks, documents or questions.
@@ -66,7 +68,7 @@ def _cached(fd: int, start: int, end: int) -> bool:
     if nowait is None or end <= start:
         return end <= start
     page = bytearray(4096)
-    for pos in range(start, end, max((end - start) // CACHE_SAMPLES, 1)):
+    for pos in range(start, end, max((end - start) // CACHE_SAMPLES, len(page))):
         try:
             if os.preadv(fd, [page], pos, nowait) <= 0:
                 return False
@@ -133,6 +135,8 @@ class FaissDense:
         kind = info.get("kind", "flat")
         if kind == "hnsw":
             _open_hnsw(Path(gen) / name)
+        else:  # an exact scan reads every vector of every question: all of them, sequentially, now
+            _read_ahead(Path(gen) / name, 0, (Path(gen) / name).stat().st_size)
         index = faiss.read_index(str(Path(gen) / name), faiss.IO_FLAG_MMAP_IFC)
         return cls(index, kind, {**(HNSW_DEFAULTS if kind == "hnsw" else {}), **info.get("params", {})})
 
