@@ -2,17 +2,21 @@
 
 For each --chunks N, a synthetic archive (benchmarks/scale_data.py: texts from a word list, vectors
 in a word-sum space, no encoder) is written straight into an index generation, then a fresh process
-measures it: `Assistant.load` (load_s), resident memory after load and after the questions (rss_gb
-is the larger; rss_anon_gb the part that is not pages of the memory-mapped index files, which the
-kernel can drop), `Assistant.ask` p50/p95 for questions made of 6 words of a random chunk (the
-question is embedded by scale_data.WordSumEmbedder, which lives in the synthetic vectors' space; the
-real MiniLM does not), recall@10 of the dense index against an exact scan on those questions, and
-the wall time of an incremental `build_from_documents` that adds one article (add_one_s) and then
-removes one (delete_one_s), with the peak memory those builds added. Goals at 1M chunks (issue 13):
-p50 <= 50 ms, p95 <= 100 ms, recall >= 0.95, load <= 3 s, RSS <= 2.5 GB, add <= 5 s, delete <= 2 s.
+measures it: `Assistant.load` (load_s) and the first question after it (first_ask_ms; with --cold both
+start from a page cache the index's files were evicted from, as after a reboot), resident memory after
+load and after the questions (rss_gb is the larger; rss_anon_gb the part that is not pages of the
+memory-mapped index files, which the kernel can drop), `Assistant.ask` p50/p95 for questions made of
+6 words of a random chunk (the question is embedded by scale_data.WordSumEmbedder, which lives in the
+synthetic vectors' space; the real MiniLM does not), recall@10 of the dense index against an exact
+scan on those questions, and the wall time of an incremental `build_from_documents` that adds one
+article (add_one_s) and then removes one (delete_one_s), with the peak memory those builds added.
+Goals at 1M chunks (issue 13): p50 <= 50 ms, p95 <= 100 ms, recall >= 0.95, load <= 3 s, RSS <= 2.5 GB,
+add <= 5 s, delete <= 2 s.
 
     python benchmarks/scale.py --chunks N [--chunks M ...] [--questions 100] [--dense auto|flat|hnsw]
-                               [--backend faiss|qdrant ...] [--keep DIR]
+                               [--backend faiss|qdrant ...] [--keep DIR] [--cold]
+    python benchmarks/scale.py --_generate DIR N auto                               # keep an archive
+    python benchmarks/scale.py --_measure DIR N [--cold] [--no-updates] [--seed S]  # measure a kept one
 
 `--backend qdrant` puts the dense index in a Qdrant collection in qdrant-client's local mode (a folder
 beside the index; an exact in-Python scan, not the server's HNSW); several --backend run one after the
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -66,8 +71,14 @@ def make_questions(index, n: int, seed: int = 7) -> list[str]:
     return out
 
 
-def dense_recall(index, qvecs: np.ndarray, k: int = 10) -> float:
-    """recall@k of the index's dense search against an exact scan of the stored chunk vectors."""
+def make_questions_from(index_dir: Path, n: int, seed: int = 7) -> list[str]:
+    """make_questions in a child process: the parent's reads of the index would warm the page cache."""
+    out = _child(["--_questions", str(index_dir), str(n), str(seed)])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def exact_top(index, qvecs: np.ndarray, k: int = 10) -> np.ndarray:
+    """The k best chunk rows of each question by an exact scan of the stored chunk vectors."""
     exact = np.zeros((len(qvecs), k), dtype=np.int64)
     best = np.full((len(qvecs), k), -np.inf, dtype=np.float32)
     for lo in range(0, len(index.chunk_vectors), 200_000):  # bounded memory for the exact scan
@@ -76,8 +87,33 @@ def dense_recall(index, qvecs: np.ndarray, k: int = 10) -> float:
         cand = np.concatenate([best, np.take_along_axis(sims, cand_rows[:, k:] - lo, axis=1)], axis=1)
         top = np.argsort(-cand, axis=1)[:, :k]
         exact, best = np.take_along_axis(cand_rows, top, axis=1), np.take_along_axis(cand, top, axis=1)
-    got = [index.dense.search(q, k)[0] for q in qvecs]
+    return exact
+
+
+def recall(got: list[np.ndarray], exact: np.ndarray) -> float:
+    k = exact.shape[1]
     return float(np.mean([len(set(g.tolist()) & set(e.tolist())) / k for g, e in zip(got, exact, strict=True)]))
+
+
+def dense_recall(index, qvecs: np.ndarray, k: int = 10) -> float:
+    """recall@k of the index's dense search against an exact scan of the stored chunk vectors."""
+    return recall([index.dense.search(q, k)[0] for q in qvecs], exact_top(index, qvecs, k))
+
+
+def evict(directory: Path) -> int:
+    """Drop every file of `directory` from the page cache (written pages flushed first), as after a
+    reboot: what a cold load reads comes from the disk. Returns the bytes evicted."""
+    total = 0
+    for path in Path(directory).rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                total += os.fstat(fd).st_size
+            finally:
+                os.close(fd)
+    return total
 
 
 def time_asks(assistant, qs: list[str]) -> tuple[list[float], int]:
@@ -92,24 +128,32 @@ def time_asks(assistant, qs: list[str]) -> tuple[list[float], int]:
     return times, abstained
 
 
-def measure(index_dir: Path, n_questions: int) -> dict:
+def measure(index_dir: Path, n_questions: int, cold: bool = False, updates: bool = True, seed: int = 7) -> dict:
+    """Load, first question, then the timed questions; with `cold`, the index's files are evicted from
+    the page cache first (load_s and first_ask_ms are then what a user feels after a reboot). Without
+    `updates` the index is left as it was (no add/delete build), for repeated measurements."""
     from qa import Assistant
     from qa.build import build_from_documents
 
     embedder = sd.WordSumEmbedder(sd.vocabulary())
+    qs = make_questions_from(index_dir, n_questions + 5, seed)
+    evicted = evict(index_dir) if cold else 0
     before = rss_gb()
     t0 = time.perf_counter()
     assistant = Assistant.load(index_dir, model=embedder)
     row = {"load_s": time.perf_counter() - t0, "rss_after_load_gb": rss_gb(), "rss_before_load_gb": before}
+    t0 = time.perf_counter()
+    assistant.ask(qs[0])  # also the first warm-up question of time_asks
+    row |= {"first_ask_ms": (time.perf_counter() - t0) * 1000, "cold": cold, "evicted_gb": evicted / 2**30}
     index = assistant.index
-    qs = make_questions(index, n_questions + 5)
     times, abstained = time_asks(assistant, qs)
     row |= {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95), "abstained": abstained}
     # memory of the product (load + questions); the exact scan below maps every chunk vector and is
     # the benchmark's own reference, not something `ask` does
     row |= {"rss_gb": max(row["rss_after_load_gb"], rss_gb()), "rss_anon_gb": rss_gb("RssAnon")}
     row |= {"recall_at_10": dense_recall(index, embedder.encode(qs)), "dense": index.dense.describe()}
-    row |= update_costs(index_dir, index, embedder, build_from_documents)
+    if updates:
+        row |= update_costs(index_dir, index, embedder, build_from_documents)
     return row
 
 
@@ -144,7 +188,7 @@ def run_size(n: int, args, backend: str = "faiss") -> dict:
         t0 = time.perf_counter()
         built = json.loads(_child(["--_generate", str(index_dir), str(n), dense]).strip().splitlines()[-1])
         generate_s = time.perf_counter() - t0
-        out = _child(["--_measure", str(index_dir), str(args.questions)])
+        out = _child(["--_measure", str(index_dir), str(args.questions)] + (["--cold"] if args.cold else []))
         row = json.loads(out.strip().splitlines()[-1])
         return {
             "chunks": n,
@@ -190,7 +234,8 @@ def describe(r: dict) -> str:
         f"{r['generate_s']:.0f} s (dense index {r['dense_build_s']:.1f} s)\n"
         f"  ask p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms ({r['abstained']} abstained); "
         f"dense recall@10 {r['recall_at_10']:.3f}\n"
-        f"  load {r['load_s']:.2f} s; RSS {r['rss_gb']:.2f} GB after the questions, {r['rss_anon_gb']:.2f} GB "
+        f"  load {r['load_s']:.2f} s{' from a cold page cache' if r['cold'] else ''}, first question "
+        f"{r['first_ask_ms']:.0f} ms; RSS {r['rss_gb']:.2f} GB after the questions, {r['rss_anon_gb']:.2f} GB "
         f"of it not mapped files (after load {r['rss_after_load_gb']:.2f}, bare process "
         f"{r['rss_before_load_gb']:.2f})\n"
         f"  add one article {r['add_one_s']:.1f} s, delete one {r['delete_one_s']:.1f} s, "
@@ -204,7 +249,14 @@ def main(argv=None) -> int:
         print(json.dumps(generate(Path(argv[1]), int(argv[2]), argv[3])))
         return 0
     if argv and argv[0] == "--_measure":
-        print(json.dumps(measure(Path(argv[1]), int(argv[2]))))
+        flags = argv[3:]
+        seed = int(flags[flags.index("--seed") + 1]) if "--seed" in flags else 7
+        print(json.dumps(measure(Path(argv[1]), int(argv[2]), "--cold" in flags, "--no-updates" not in flags, seed)))
+        return 0
+    if argv and argv[0] == "--_questions":
+        from qa.index import Index
+
+        print(json.dumps(make_questions(Index.load(Path(argv[1])), int(argv[2]), int(argv[3]))))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, action="append", required=True)
@@ -217,6 +269,9 @@ def main(argv=None) -> int:
         help="dense backend(s), one run each on the same archive (default faiss)",
     )
     parser.add_argument("--keep", default=None, help="parent directory for the temporary indexes")
+    parser.add_argument(
+        "--cold", action="store_true", help="evict the index's files from the page cache before loading"
+    )
     args = parser.parse_args(argv)
     print("synthetic archives, questions embedded by WordSumEmbedder; timings on 2 shared cores", flush=True)
     rows = []

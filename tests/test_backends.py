@@ -122,6 +122,24 @@ def _full_scores(index, question: str) -> np.ndarray:
     return np.asarray(retriever.get_scores(tokens), dtype=np.float32)
 
 
+def test_posting_ranges_are_read_with_pread_as_the_array_holds_them(tmp_path, fake_assistant):
+    from qa.backends.bm25 import Ranges
+
+    assert fake_assistant.index.bm25._data._fd is not None  # a loaded index reads its postings with pread
+    path = tmp_path / "a.npy"
+    np.save(path, np.arange(1000, dtype=np.float32) * 0.5)
+    mapped = np.load(path, mmap_mode="r")
+    ranges, in_memory = Ranges(mapped), Ranges(np.asarray(mapped).copy())
+    spans = [(0, 1), (3, 700), (999, 1000), (5, 5), (0, 1000)]
+    ranges.prefetch(spans)  # only a hint to the kernel: the slices read back the same
+    for a, b in spans:
+        assert ranges(a, b).tolist() == in_memory(a, b).tolist() == mapped[a:b].tolist()
+    with open(path, "r+b") as fh:  # a file cut short after loading: one error naming it, no short array
+        fh.truncate(path.stat().st_size - 40)
+    with pytest.raises(ValueError, match="ended early"):
+        ranges(900, 1000)
+
+
 def test_ranges_to_rows():
     assert ranges_to_rows(np.array([0, 5, 9]), np.array([2, 5, 12])).tolist() == [0, 1, 9, 10, 11]
     assert ranges_to_rows(np.zeros(0, np.int64), np.zeros(0, np.int64)).tolist() == []

@@ -103,3 +103,46 @@ def test_manifest_records_the_backend_and_ask_finds_it(tmp_path, backend):
     # a later build without a backend choice stays where the live index is
     report = build_index(corpus, tmp_path / "idx", "fake", full=True)
     assert not report.unchanged and Index.load(tmp_path / "idx").manifest["dense"]["backend"] == backend
+
+
+def test_hnsw_file_layout_found_for_the_read_ahead(tmp_path, monkeypatch):
+    """Loading reads an HNSW file's graph ahead and warms its vectors: both need where the vectors start
+    (after the graph, float32 rows to the end), found from the file's header alone."""
+    import threading
+
+    from qa.backends import faiss_dense
+
+    x = _clustered(2000)
+    backends.build_dense(x, "hnsw").save(tmp_path)
+    path = tmp_path / faiss_dense.FILE
+    start, size = faiss_dense._hnsw_layout(path)
+    assert size == path.stat().st_size and size - start == x.nbytes
+    assert np.frombuffer(path.read_bytes()[start:], np.float32).reshape(x.shape).tolist() == x.tolist()
+    warmed = []
+    monkeypatch.setattr(faiss_dense, "_read_ahead", lambda p, a, b: warmed.append((a, b)))
+    monkeypatch.setattr(threading.Thread, "start", lambda self: self.run())  # the warm-up, inline
+    faiss_dense.FaissDense.load(tmp_path, {"kind": "hnsw"})
+    assert warmed == [(0, start), (start, size)]  # the graph before FAISS reads it, then the vectors
+    monkeypatch.setattr(faiss_dense, "WARM_MAX_SHARE", 0.0)  # vectors too big for the memory: not warmed
+    warmed.clear()
+    faiss_dense.FaissDense.load(tmp_path, {"kind": "hnsw"})
+    assert warmed == [(0, start)]
+    (tmp_path / "short").write_bytes(b"IHNf")
+    assert faiss_dense._hnsw_layout(tmp_path / "short") == (0, 0)
+
+
+def test_a_file_range_out_of_the_page_cache_is_read_ahead(tmp_path):
+    import os
+
+    from qa.backends import faiss_dense
+
+    path = tmp_path / "f"
+    path.write_bytes(os.urandom(1 << 20))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # evicted: must not pass for cached
+        assert not faiss_dense._cached(fd, 0, 1 << 20)
+        assert faiss_dense._cached(fd, 5, 5)  # nothing to read
+    finally:
+        os.close(fd)

@@ -3,14 +3,16 @@
 A question is scored only on the rows its words occur in (the posting lists of its tokens in bm25s's
 precomputed score matrix), never on every row, and its top-k comes from a partial selection. The
 arithmetic is bm25s's own, in the same order, so scores equal `BM25.get_scores` exactly. Loading
-memory-maps the score matrix. IDF for the answerer is computed per token on demand. This module does
-not fuse rankings or answer anything.
+memory-maps the score matrix; a question's posting lists are read from its files with one pread each
+(`Ranges`). IDF for the answerer is computed per token on demand. This module does not fuse rankings
+or answer anything.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -50,6 +52,49 @@ class IdfTable(Mapping):
         return sum(1 for _ in self)
 
 
+class Ranges:
+    """Slices [a, b) of a 1-D array. A memory-mapped .npy file is read with one pread per slice: page
+    faults on the map read around each one as far as the device's read-ahead (8 MB here), which made a
+    question at 1M chunks read ~33 MB of posting lists from a cold cache where it uses ~4 MB (measured,
+    benchmarks/scale.py archive), and left every page it touched resident in the process."""
+
+    def __init__(self, array: np.ndarray):
+        self.array, self._fd, self._name = array, None, ""
+        if isinstance(array, np.memmap) and array.filename and array.ndim == 1:
+            self._name = str(array.filename)
+            self._fd = os.open(self._name, os.O_RDONLY)
+            self._offset, self._item = int(array.offset), array.dtype.itemsize
+            if hasattr(os, "posix_fadvise"):  # exactly the bytes asked for, no read-ahead
+                os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
+
+    def __del__(self):
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def prefetch(self, spans: list[tuple[int, int]]) -> None:
+        """Ask the kernel for several slices at once (asynchronous), before reading them one by one: from
+        a cold cache the disk then serves them together (at 1M chunks, questions whose posting lists
+        were not cached: p50 77 -> 62 ms, benchmarks/scale.py --seed)."""
+        if self._fd is not None and len(spans) > 1 and hasattr(os, "posix_fadvise"):
+            for a, b in spans:
+                if b > a:
+                    os.posix_fadvise(
+                        self._fd, self._offset + a * self._item, (b - a) * self._item, os.POSIX_FADV_WILLNEED
+                    )
+
+    def __call__(self, a: int, b: int) -> np.ndarray:
+        if self._fd is None or b <= a:
+            return self.array[a:b]
+        data = os.pread(self._fd, (b - a) * self._item, self._offset + a * self._item)
+        if len(data) != (b - a) * self._item:
+            raise ValueError(f"{self._name} ended early")
+        return np.frombuffer(data, dtype=self.array.dtype)
+
+
 class MatchRanking:
     """top_k and scores_for over `_matches(question) -> (rows ascending, scores)`: one segment's BM25 and
     several segments seen as one rank the same way."""
@@ -76,6 +121,7 @@ class MatchRanking:
 class BM25Index(MatchRanking):
     def __init__(self, retriever: bm25s.BM25, path: Path = Path(DIR)):
         self.retriever, self.path = retriever, path
+        self._data, self._indices = Ranges(retriever.scores["data"]), Ranges(retriever.scores["indices"])
         self._last: tuple[str, tuple[np.ndarray, np.ndarray]] | None = None
         self.idf_of: Callable[[str], float] | None = None  # the global IDF, set for a segment of many
         self.tokens = 0  # tokens indexed (set by build; the manifest keeps it for later segments)
@@ -111,10 +157,10 @@ class BM25Index(MatchRanking):
     def postings(self, token: str) -> np.ndarray:
         """The rows `token` occurs in (empty when never indexed)."""
         i = self.retriever.vocab_dict.get(token)
-        s = self.retriever.scores
-        if i is None or i + 1 >= len(s["indptr"]):
+        indptr = self.retriever.scores["indptr"]
+        if i is None or i + 1 >= len(indptr):
             return np.zeros(0, np.int64)
-        return s["indices"][int(s["indptr"][i]) : int(s["indptr"][i + 1])]
+        return self._indices(int(indptr[i]), int(indptr[i + 1]))
 
     def _matches(self, question: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of every row holding a question token, rows ascending (last question cached:
@@ -123,8 +169,7 @@ class BM25Index(MatchRanking):
         last = self._last  # read once: another thread may replace it meanwhile
         if last is not None and last[0] == question:
             return last[1]
-        s = self.retriever.scores
-        indptr, indices, data = s["indptr"], s["indices"], s["data"]
+        indptr, n_data = self.retriever.scores["indptr"], len(self._data)
         vocab = self.retriever.vocab_dict
         # duplicates kept: bm25s counts a repeated question word twice, and so must we
         tokens = [t for t in tokenize(question) if t in vocab and vocab[t] + 1 < len(indptr)]
@@ -132,14 +177,16 @@ class BM25Index(MatchRanking):
             result = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         else:
             spans = [(int(indptr[vocab[t]]), int(indptr[vocab[t] + 1])) for t in tokens]
-            if any(not 0 <= a <= b <= len(data) for a, b in spans):  # loading checked no posting list
+            if any(not 0 <= a <= b <= n_data for a, b in spans):  # loading checked no posting list
                 self._damaged("indptr.csc.index.npy")
             # one dense accumulator over the segment's rows: a token's posting list holds each row once,
             # so a fancy-indexed += is exact, and flatnonzero gives the matched rows sorted; at 1M rows
             # this took a third of the time of np.add.at over a sorted union (measured, scale.py archive)
             acc = np.zeros(self.num_docs, dtype=np.float32)
+            self._data.prefetch(spans)
+            self._indices.prefetch(spans)
             for t, (a, b) in zip(tokens, spans, strict=True):  # token by token, as bm25s adds them
-                part, where = data[a:b], indices[a:b]
+                part, where = self._data(a, b), self._indices(a, b)
                 if len(where) and not 0 <= where.min() <= where.max() < self.num_docs:
                     self._damaged("indices.csc.index.npy")
                 if self.idf_of is not None:
