@@ -1,0 +1,70 @@
+"""The who-question dev set (tests/data/lee_who_dev.jsonl), written on the Lee background articles.
+
+Fast tests check the file's shape (ids, type, the articles it may name, the share of unanswerable
+questions); the test marked `slow` reads the real Lee texts from the gensim 4.4.0 wheel and checks that
+every answer is verbatim in every source, skipping with the reason when the wheel cannot be had. It does
+not run the answerer: the baseline figures are in docs/lee-eval.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.eval_corpora import EvalCorpusError, find_gensim_wheel, lee_documents, read_lee_lines
+
+FILE = Path(__file__).resolve().parent / "data" / "lee_who_dev.jsonl"
+ROWS = [json.loads(line) for line in FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _is_background(doc_id: str) -> bool:
+    # Only the 300 background articles may be asked about, so this set never tunes on lee.cor questions.
+    name, _, n = doc_id.partition("#")
+    return name == "lee_background.cor" and n.isdigit() and 1 <= int(n) <= 300
+
+
+def test_ids_unique_and_every_row_a_who_question():
+    assert len(ROWS) >= 40
+    assert len({r["id"] for r in ROWS}) == len(ROWS)
+    assert len({r["question"] for r in ROWS}) == len(ROWS)
+    for r in ROWS:
+        assert r["type"] == "who" and r["corpus"] == "lee", r["id"]
+        assert r["question"].split()[0].lower() in {"who", "whose", "whom"}, r["id"]
+
+
+def test_about_and_sources_are_background_articles():
+    for r in ROWS:
+        assert _is_background(r["about"]), r["id"]
+        if r.get("unanswerable"):
+            assert r["sources"] == [] and r["answers"] == [], r["id"]
+        else:
+            assert r["answers"] and r["about"] in r["sources"], r["id"]
+            assert all(_is_background(s) for s in r["sources"]), r["id"]
+
+
+def test_spread_and_share_of_unanswerable():
+    assert sum(bool(r.get("unanswerable")) for r in ROWS) / len(ROWS) >= 0.25
+    assert len({r["about"] for r in ROWS}) >= 25
+
+
+@pytest.fixture(scope="module")
+def lee():
+    try:
+        wheel = find_gensim_wheel()
+        return read_lee_lines(wheel), {d.doc_id: d for d in lee_documents(wheel)}
+    except EvalCorpusError as exc:
+        pytest.skip(f"the Lee corpus is not available: {exc}")
+
+
+@pytest.mark.slow
+def test_every_answer_is_verbatim_in_every_source_raw_and_cleaned(lee):
+    lines, docs = lee
+    for r in ROWS:
+        for source in r["sources"]:
+            name, n = source.split("#")
+            raw = lines[name][int(n) - 1]
+            for answer in r["answers"]:
+                assert answer in raw, (r["id"], source, answer)
+                assert answer in docs[source].text, (r["id"], source, answer)
