@@ -232,7 +232,7 @@ def citation(index: Index, n: int, row: int) -> Citation:
 
 def _compose(index: Index, best: Scored, runner_up: Scored | None) -> tuple[str, list[Citation], int]:
     """Answer text with [n] markers, its citations, and how many articles report the best sentence."""
-    corroborators = corroborating_rows(index, best.row, best.span, {index.sent_doc[best.row]})
+    corroborators = corroborating_rows(index, best.row, best.span)
     chosen = [best] + ([runner_up] if runner_up and runner_up.row not in corroborators else [])
     chosen.sort(key=lambda s: (index.sent_doc[s.row], int(index.sent_spans[s.row][0])))
     citations: list[Citation] = []

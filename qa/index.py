@@ -120,6 +120,12 @@ class Index:
         s, e = (int(x) for x in seg.sent_spans[local])
         return seg.document(seg.sent_doc_row(local)).text[s:e]
 
+    def document_key(self, row: int) -> tuple[int, int]:
+        """Which stored document sentence `row` belongs to, as (segment, document row): equal keys mean the
+        same document, found without reading any metadata (this process only: not stable across loads)."""
+        seg, local = self.layout.sentence(row)
+        return id(seg), seg.sent_doc_row(local)
+
     def same_document(self, a: int, b: int) -> bool:
         """Whether sentence rows `a` and `b` exist and belong to the same stored document. Comparing
         doc_ids is not enough: the deleted old version of a changed article can end the segment just
