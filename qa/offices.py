@@ -52,8 +52,12 @@ def _is_role_word(word: str) -> bool:
 
 
 def _chain_keys(chain: str) -> set[str]:
+    """Keys of an owner's name, and of its initials when it has several words: news writes "AFP
+    Commissioner X" for the commissioner of the Australian Federal Police."""
     words = [w for w in re.findall(r"[\w'’.-]+", chain) if w.lower() not in _FUNCTION]
-    return name_keys(" ".join(words)) if words else set()
+    capitals = [w for w in words if w[:1].isupper()]
+    initials = {stem("".join(w[0] for w in capitals))} if len(capitals) >= 2 else set()
+    return name_keys(" ".join(words)) | initials if words else set()
 
 
 def question_roles(question: str) -> tuple[set[str], set[str]]:

@@ -621,3 +621,12 @@ def test_a_place_is_no_answer_to_who():
 def test_a_lesser_or_past_office_is_another_office(question, sentence, lesser):
     asked = evidence.analyse(question)
     assert offices.lesser_office(sentence, asked.roles, asked.words) is lesser
+
+
+def test_an_owner_meets_its_initials():
+    """ "AFP Commissioner X" gives the office to the Australian Federal Police, not to another owner."""
+    asked = evidence.analyse("Who is the commissioner of the Australian Federal Police?")
+    sentence = "AFP Commissioner Jo Roe says the arrest will have a big impact."
+    assert offices.sentence_owners(sentence, asked.roles) <= asked.owners
+    span, fit = answer_span(sentence, asked)
+    assert sentence[span[0] : span[1]] == "Jo Roe" and fit == 1.0
