@@ -12,6 +12,7 @@ import re
 
 from .entities import country_code
 from .nouns import noun_kind
+from .words import CORE_STOPWORDS
 
 NUMBER, DATE, PERSON, PLACE, ENTITY, OTHER = "number", "date", "person", "place", "entity", "other"
 PERCENT = "percent"  # a NUMBER question that asks for a share: only percentages and fractions fit
@@ -157,6 +158,7 @@ def _names(sentence: str) -> list[tuple[int, int]]:
         words = sentence[start:end].split()
         while words and (
             words[0].rstrip(".") in _COMMON_STARTERS  # a capital from position, not a name
+            or (start == 0 and words[0].lower() in CORE_STOPWORDS)  # "More than 20 vessels ..."
             or (start == 0 and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", words[0]))
         ):
             start += len(words[0]) + (len(sentence[start:end]) - len(sentence[start:end].lstrip()))

@@ -251,6 +251,17 @@ def test_a_titled_name_around_of(sentence, name):
 
 
 @pytest.mark.parametrize(
+    "sentence,name",
+    [
+        ("More than 20 coastguard vessels chased Jo Roe.", "Jo Roe"),  # a function word capitalised by position
+        ("Most voters backed Jo Roe.", "Jo Roe"),
+    ],
+)
+def test_a_sentence_opening_function_word_is_no_name(sentence, name):
+    assert [sentence[s:e] for s, e in qtype.candidates(sentence, qtype.PERSON)] == [name]
+
+
+@pytest.mark.parametrize(
     "question,sentence,expected,fit",
     [
         # "according to" names a source, not a place; "treasurer" is a role noun before the name
