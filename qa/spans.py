@@ -59,6 +59,8 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
     span = _nearest(sentence, spans, kind, asked.words)
     fit = span_fit(sentence, span, kind)
     if kind == qtype.PERSON and asked.roles:  # an office question whose sentence names nobody in that office
+        if name_kind(sentence[span[0] : span[1]]) == "entity":  # "the Sheriff's Department" holds no office
+            return span, OTHER_KIND_FIT
         return span, fit * (0.2 if asked.owners else 0.6)
     if (
         kind == qtype.DATE

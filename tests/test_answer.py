@@ -641,3 +641,9 @@ def test_an_owner_meets_its_initials():
     assert offices.sentence_owners(sentence, asked.roles) <= asked.owners
     span, fit = answer_span(sentence, asked)
     assert sentence[span[0] : span[1]] == "Jo Roe" and fit == 1.0
+
+
+def test_an_organisation_holds_no_office():
+    asked = evidence.analyse("Who is the sheriff of Elkhart County?")
+    _, fit = answer_span("The gunman died, Elkhart County Sheriff's Department said in a statement.", asked)
+    assert fit < WEAK_FIT
