@@ -66,7 +66,7 @@ def question_roles(question: str) -> tuple[set[str], set[str]]:
     roles: set[str] = set()
     owners: set[str] = set()
     if _ACTOR.match(question):  # "Who met the Labor leader?" asks for someone else than the leader
-        return roles, owners
+        return _verb_office(question)
     body = question[1:]  # the first word is capitalised by position
     subject = _subject_start(body)
     for m in re.finditer(rf"({_CHAIN})['’]s?((?:\s+[a-z][\w-]*){{1,3}})", body):
@@ -89,6 +89,18 @@ def question_roles(question: str) -> tuple[set[str], set[str]]:
             owners |= _chain_keys(m.group(1))
             roles |= {stem(w) for w in words[: last + 1] if w not in _FUNCTION}
     return roles - owners, owners
+
+
+def _verb_office(question: str) -> tuple[set[str], set[str]]:
+    """ "Who captains India?", "Who coaches the Lions?", "Who heads the IMF?": a verb whose doer is a role
+    (captain, coach, head; leader, governor, manager) asks for the holder of that role for its object."""
+    m = re.match(rf"\s*(?i:who)\s+([a-z]+)\s+(?:the\s+)?({_CHAIN})", question)
+    if not m:
+        return set(), set()
+    verb = m.group(1)
+    bases = [b for b in (verb[:-2] if verb.endswith("es") else "", verb[:-1] if verb.endswith("s") else "") if b]
+    role = next((f for b in bases for f in (b, b + "er", b + "or") if _is_role_word(f)), None)
+    return ({stem(role)}, _chain_keys(m.group(2))) if role else (set(), set())
 
 
 # "Who <verb> ...?" with a verb other than "be" or an auxiliary asks for the one who acted, not for an office

@@ -647,3 +647,23 @@ def test_an_organisation_holds_no_office():
     asked = evidence.analyse("Who is the sheriff of Elkhart County?")
     _, fit = answer_span("The gunman died, Elkhart County Sheriff's Department said in a statement.", asked)
     assert fit < WEAK_FIT
+
+
+@pytest.mark.parametrize(
+    "question,roles,owners",
+    [
+        ("Who captains India in the Test series?", {"captain"}, {"@IN"}),  # the verb is the role itself
+        ("Who leads the Greens?", {"leader"}, {"green"}),  # the verb's doer is the role
+        ("Who governs the Reserve Bank?", {"governor"}, {"reserv", "bank", "rb"}),
+        ("Who attacked the convoy?", set(), set()),  # no role does "attack"
+    ],
+)
+def test_a_verb_whose_doer_is_a_role_asks_for_its_holder(question, roles, owners):
+    assert offices.question_roles(question) == (roles, owners)
+
+
+def test_a_holder_of_another_role_does_not_answer_a_verb_office_question():
+    asked = evidence.analyse("Who captains India in the Test series?")
+    _, fit = answer_span("England batsman Jo Roe was given out handling the ball.", asked)
+    _, captain = answer_span("India captain Sourav Ganguly won the toss.", asked)
+    assert fit < WEAK_FIT and captain == 1.0
