@@ -52,12 +52,18 @@ def _is_role_word(word: str) -> bool:
 
 
 def _chain_keys(chain: str) -> set[str]:
-    """Keys of an owner's name, and of its initials when it has several words: news writes "AFP
-    Commissioner X" for the commissioner of the Australian Federal Police."""
     words = [w for w in re.findall(r"[\w'’.-]+", chain) if w.lower() not in _FUNCTION]
-    capitals = [w for w in words if w[:1].isupper()]
-    initials = {stem("".join(w[0] for w in capitals))} if len(capitals) >= 2 else set()
-    return name_keys(" ".join(words)) | initials if words else set()
+    return name_keys(" ".join(words)) if words else set()
+
+
+def _owner_keys(chain: str) -> set[str]:
+    """A question's owner: the keys of its name, and of its initials when it has several capitalised words
+    and is no country (news writes "AFP Commissioner X" for the Australian Federal Police's commissioner)."""
+    keys = _chain_keys(chain)
+    capitals = [w for w in re.findall(r"[\w'’.-]+", chain) if w[:1].isupper()]
+    if len(capitals) >= 2 and not all(k.startswith("@") for k in keys):
+        keys.add(stem("".join(w[0] for w in capitals)))
+    return keys
 
 
 def question_roles(question: str) -> tuple[set[str], set[str]]:
@@ -74,19 +80,19 @@ def question_roles(question: str) -> tuple[set[str], set[str]]:
         if _in_subject(m, subject):
             continue
         if any(_is_role_word(w) for w in words):
-            owners |= _chain_keys(m.group(1))
+            owners |= _owner_keys(m.group(1))
             roles |= {stem(w) for w in words if len(w) > 3 or _is_role_word(w)}
     for m in re.finditer(rf"((?:\b[a-z][\w-]*\s+){{0,2}}\b([a-z][\w-]+)) of (?:the\s+)?({_CHAIN})", body):
         if _is_role_word(m.group(2)) and not _in_subject(m, subject):
             roles |= {stem(w) for w in m.group(1).split() if w not in _FUNCTION}
-            owners |= _chain_keys(m.group(3))
+            owners |= _owner_keys(m.group(3))
     # "the French president", "the CIA director", "which Texas senator": a name before the role owns it
     for m in re.finditer(rf"\b({_CHAIN})((?:\s+[a-z][\w-]*){{1,3}})", body):
         words = m.group(2).split()
         last = max((i for i, w in enumerate(words) if _is_role_word(w)), default=-1)
         owner_like = country_code(m.group(1)) or re.search(r"(?:\bthe|^hich|^hat|^hose)\s+$", body[: m.start()])
         if owner_like and last >= 0 and not _in_subject(m, subject):
-            owners |= _chain_keys(m.group(1))
+            owners |= _owner_keys(m.group(1))
             roles |= {stem(w) for w in words[: last + 1] if w not in _FUNCTION}
     return roles - owners, owners
 
@@ -100,7 +106,7 @@ def _verb_office(question: str) -> tuple[set[str], set[str]]:
     verb = m.group(1)
     bases = [b for b in (verb[:-2] if verb.endswith("es") else "", verb[:-1] if verb.endswith("s") else "") if b]
     role = next((f for b in bases for f in (b, b + "er", b + "or") if _is_role_word(f)), None)
-    return ({stem(role)}, _chain_keys(m.group(2))) if role else (set(), set())
+    return ({stem(role)}, _owner_keys(m.group(2))) if role else (set(), set())
 
 
 # "Who <verb> ...?" with a verb other than "be" or an auxiliary asks for the one who acted, not for an office
