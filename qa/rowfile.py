@@ -20,6 +20,15 @@ PREFETCH = hasattr(os, "posix_fadvise")  # not on every platform
 GATHER_MAX = 4096  # rows read one pread each; more go through a temporary memory map
 
 
+def open_random(path: str) -> int:
+    """A read-only descriptor for reads of scattered rows: the kernel reads exactly the bytes asked for,
+    no read-ahead."""
+    fd = os.open(path, os.O_RDONLY)
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+    return fd
+
+
 class RowFile:
     """An array-like over the rows of a C-ordered 2-D .npy file: len, shape, dtype, indexing by int,
     slice or array of rows (each returns a new ndarray), np.asarray for the whole."""
@@ -37,9 +46,7 @@ class RowFile:
         self._row = shape[1] * dtype.itemsize
         if self._offset + shape[0] * self._row != os.path.getsize(self.path):
             raise ValueError(f"{self.path} is shorter or longer than its header says")
-        self._fd = os.open(self.path, os.O_RDONLY)
-        if hasattr(os, "posix_fadvise"):  # random rows: no read-ahead
-            os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
+        self._fd = open_random(self.path)
 
     def __del__(self):
         fd = getattr(self, "_fd", None)

@@ -53,3 +53,27 @@ def copy_corpus(dst: Path) -> Path:
     for f in CORPUS.iterdir():
         (dst / f.name).write_bytes(f.read_bytes())
     return dst
+
+
+@pytest.fixture(scope="session")
+def lee():
+    """The 350 Lee articles: ({file: raw lines}, {doc_id: Document}); skips when gensim's wheel cannot be had."""
+    from qa.eval_corpora import EvalCorpusError, find_gensim_wheel, lee_documents, read_lee_lines
+
+    try:
+        wheel = find_gensim_wheel()
+        return read_lee_lines(wheel), {d.doc_id: d for d in lee_documents(wheel)}
+    except EvalCorpusError as exc:
+        pytest.skip(f"the Lee corpus is not available: {exc}")
+
+
+def assert_answers_verbatim(rows: list[dict], lines: dict, docs: dict) -> None:
+    """Every answer of every labelled Lee row occurs verbatim in every source: its raw line and its cleaned
+    Document text (cleaning breaks none)."""
+    for r in rows:
+        for source in r["sources"]:
+            name, n = source.split("#")
+            raw = lines[name][int(n) - 1]
+            for answer in r["answers"]:
+                assert answer in raw, (r["id"], source, answer)
+                assert answer in docs[source].text, (r["id"], source, answer)

@@ -24,6 +24,8 @@ from qa.eval_corpora import (
 )
 from qa.eval_data import load_eval_set, squad_index_dir
 
+from .conftest import assert_answers_verbatim
+
 DATA = Path(__file__).resolve().parent / "data"
 FILES = {"dev": DATA / "lee_dev.jsonl", "test": DATA / "lee_test.jsonl"}
 TYPES = {"who", "what", "when", "where", "how-many", "which", "other"}
@@ -128,15 +130,6 @@ def test_find_wheel_without_download_names_the_folder(tmp_path):
 
 
 # ---- the real texts ----
-@pytest.fixture(scope="module")
-def lee():
-    try:
-        wheel = find_gensim_wheel()
-        return read_lee_lines(wheel), {d.doc_id: d for d in lee_documents(wheel)}
-    except EvalCorpusError as exc:
-        pytest.skip(f"the Lee corpus is not available: {exc}")
-
-
 @pytest.mark.slow
 def test_real_corpus_has_350_articles(lee):
     lines, docs = lee
@@ -146,14 +139,7 @@ def test_real_corpus_has_350_articles(lee):
 
 @pytest.mark.slow
 def test_every_answer_is_verbatim_in_every_source_raw_and_cleaned(lee):
-    lines, docs = lee
-    for r in ALL:
-        for source in r["sources"]:
-            name, n = source.split("#")
-            raw = lines[name][int(n) - 1]
-            for answer in r["answers"]:
-                assert answer in raw, (r["id"], source, answer)
-                assert answer in docs[source].text, (r["id"], source, answer)  # cleaning breaks none
+    assert_answers_verbatim(ALL, *lee)  # cleaning breaks none
 
 
 @pytest.mark.slow

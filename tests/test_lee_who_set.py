@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.eval_corpora import EvalCorpusError, find_gensim_wheel, lee_documents, read_lee_lines
+from .conftest import assert_answers_verbatim
 
 FILE = Path(__file__).resolve().parent / "data" / "lee_who_dev.jsonl"
 ROWS = [json.loads(line) for line in FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -49,22 +49,6 @@ def test_spread_and_share_of_unanswerable():
     assert len({r["about"] for r in ROWS}) >= 25
 
 
-@pytest.fixture(scope="module")
-def lee():
-    try:
-        wheel = find_gensim_wheel()
-        return read_lee_lines(wheel), {d.doc_id: d for d in lee_documents(wheel)}
-    except EvalCorpusError as exc:
-        pytest.skip(f"the Lee corpus is not available: {exc}")
-
-
 @pytest.mark.slow
 def test_every_answer_is_verbatim_in_every_source_raw_and_cleaned(lee):
-    lines, docs = lee
-    for r in ROWS:
-        for source in r["sources"]:
-            name, n = source.split("#")
-            raw = lines[name][int(n) - 1]
-            for answer in r["answers"]:
-                assert answer in raw, (r["id"], source, answer)
-                assert answer in docs[source].text, (r["id"], source, answer)
+    assert_answers_verbatim(ROWS, *lee)

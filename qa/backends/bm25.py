@@ -22,6 +22,7 @@ import bm25s
 import numpy as np
 
 from ..lexical import tokenize
+from ..rowfile import open_random
 
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 DIR = "bm25"
@@ -62,10 +63,8 @@ class Ranges:
         self.array, self._fd, self._name = array, None, ""
         if isinstance(array, np.memmap) and array.filename and array.ndim == 1:
             self._name = str(array.filename)
-            self._fd = os.open(self._name, os.O_RDONLY)
+            self._fd = open_random(self._name)
             self._offset, self._item = int(array.offset), array.dtype.itemsize
-            if hasattr(os, "posix_fadvise"):  # exactly the bytes asked for, no read-ahead
-                os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
 
     def __del__(self):
         fd = getattr(self, "_fd", None)
