@@ -98,14 +98,22 @@ def question_roles(question: str) -> tuple[set[str], set[str]]:
 
 
 def _verb_office(question: str) -> tuple[set[str], set[str]]:
-    """ "Who captains India?", "Who coaches the Lions?", "Who heads the IMF?": a verb whose doer is a role
-    (captain, coach, head; leader, governor, manager) asks for the holder of that role for its object."""
+    """ "Who captains India?", "Who coached the Lions?", "Who heads the IMF?", "Who leads the Greens?": a
+    verb whose doer holds a role asks for the holder of that role for its object. In the present tense the
+    role may be the verb's doer noun (leader, governor, manager); in the past only the verb made from the
+    role itself ("captained", "skippered"): "Who killed X?" or "Who led X's troops?" ask about an act."""
     m = re.match(rf"\s*(?i:who)\s+([a-z]+)\s+(?:the\s+)?({_CHAIN})", question)
     if not m:
         return set(), set()
     verb = m.group(1)
-    bases = [b for b in (verb[:-2] if verb.endswith("es") else "", verb[:-1] if verb.endswith("s") else "") if b]
-    role = next((f for b in bases for f in (b, b + "er", b + "or") if _is_role_word(f)), None)
+    if verb.endswith("ed"):
+        forms = [verb[:-2]]
+    elif verb.endswith("s"):
+        base = verb[:-2] if verb.endswith("es") and _is_role_word(verb[:-2]) else verb[:-1]
+        forms = [base, base + "er", base + "or"]
+    else:
+        return set(), set()
+    role = next((f for f in forms if len(f) > 2 and _is_role_word(f)), None)
     return ({stem(role)}, _owner_keys(m.group(2))) if role else (set(), set())
 
 

@@ -656,6 +656,9 @@ def test_an_organisation_holds_no_office():
         ("Who leads the Greens?", {"leader"}, {"green"}),  # the verb's doer is the role
         ("Who governs the Reserve Bank?", {"governor"}, {"reserv", "bank", "rb"}),
         ("Who attacked the convoy?", set(), set()),  # no role does "attack"
+        ("Who skippered Assa Abloy?", {"skipper"}, {"assa", "abloy", "aa"}),  # past tense of a role verb
+        ("Who killed Jo Roe?", set(), set()),  # the past of an act: "killer" is no office
+        ("Who led Richard's troops?", set(), set()),
     ],
 )
 def test_a_verb_whose_doer_is_a_role_asks_for_its_holder(question, roles, owners):
