@@ -118,11 +118,17 @@ def country_spans(text: str) -> list[tuple[int, int, str]]:
 def country_expansion(text: str) -> str:
     """The common name and demonym of each country `text` names, in the form it does not use: words a
     lexical search should also match ("president of Nigeria" -> "Nigerian", "French" -> "France")."""
-    have = set(re.findall(r"\w+", text.lower()))
+    used = _word_run(text)
     extra = []
     for code in dict.fromkeys(c for _, _, c in country_spans(text)):
-        extra += [f for f in _table()[2].get(code, ()) if f.lower() not in have and f not in extra]
+        # a form is used when all its words stand together in the text ("United States", not just "states")
+        extra += [f for f in _table()[2].get(code, ()) if _word_run(f) not in used and f not in extra]
     return " ".join(extra)
+
+
+def _word_run(text: str) -> str:
+    """Lower-case words between spaces, so a phrase's run is found inside a text's run."""
+    return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
 
 
 def country_code(word: str) -> str | None:

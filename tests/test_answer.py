@@ -531,6 +531,7 @@ def test_an_office_question_answered_by_no_holder_loses_confidence():
         ("Who is the French defence minister?", "France"),
         ("Who is Britain's prime minister?", "United Kingdom British"),  # the United Kingdom, not Wales
         ("Nigerian President Ann Roe met Nigeria's envoy.", ""),  # both forms already there
+        ("What did United States officials say?", "American"),  # a form of several words is used too
         ("Who won the race?", ""),
     ],
 )
