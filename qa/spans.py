@@ -88,6 +88,7 @@ def _other_kind(sentence: str, span: tuple[int, int], head: str) -> bool:
 
 
 _HONORIFIC = {"Mr", "Mrs", "Ms", "Dr", "Sir", "Dame", "Lord", "Lady"}
+_HONOURED = re.compile(r"\b(?:" + "|".join(sorted(_HONORIFIC)) + r")\.?\s+$")  # right before a name
 
 
 def _titled_person(text: str) -> bool:
@@ -156,6 +157,6 @@ def span_fit(sentence: str, span: tuple[int, int] | None, kind: str) -> float:
     if span is None:
         return 0.0
     if kind == qtype.PERSON and " " not in sentence[span[0] : span[1]].strip():
-        honoured = re.search(r"\b(?:" + "|".join(_HONORIFIC) + r")\.?\s+$", sentence[: span[0]])
-        return 1.0 if honoured else 0.5  # a lone capitalised word is as often a place or an organisation
+        # a lone capitalised word is as often a place or an organisation, unless an honorific precedes it
+        return 1.0 if _HONOURED.search(sentence, 0, span[0]) else 0.5
     return 1.0
