@@ -115,15 +115,30 @@ def country_spans(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def country_expansion(text: str) -> str:
+def country_expansion(text: str, modifiers_only: bool = False) -> str:
     """The common name and demonym of each country `text` names, in the form it does not use: words a
-    lexical search should also match ("president of Nigeria" -> "Nigerian", "French" -> "France")."""
+    lexical search should also match ("president of Nigeria" -> "Nigerian", "French" -> "France").
+    With `modifiers_only`, only countries that qualify a noun ("Nigeria's", "of Nigeria", "Nigerian
+    troops"): those are the ones news writes in the other form; "fired at Ukraine" stays as it is."""
     used = _word_run(text)
     extra = []
-    for code in dict.fromkeys(c for _, _, c in country_spans(text)):
+    spans = country_spans(text)
+    if modifiers_only:
+        spans = [s for s in spans if _qualifies(text, s[0], s[1])]
+    for code in dict.fromkeys(c for _, _, c in spans):
         # a form is used when all its words stand together in the text ("United States", not just "states")
         extra += [f for f in _table()[2].get(code, ()) if _word_run(f) not in used and f not in extra]
     return " ".join(extra)
+
+
+def _qualifies(text: str, start: int, end: int) -> bool:
+    """The country form at text[start:end] qualifies a noun: possessive, after "of", or before a word."""
+    before, after = text[:start], text[end:]
+    return bool(
+        re.search(r"['’]s$", text[start:end])
+        or re.search(r"\bof\s+(the\s+)?$", before, re.I)
+        or re.match(r"\s+[A-Za-z]", after)
+    )
 
 
 def _word_run(text: str) -> str:

@@ -539,6 +539,22 @@ def test_a_country_is_also_searched_in_its_other_common_form(text, expansion):
     assert entities.country_expansion(text) == expansion
 
 
+@pytest.mark.parametrize(
+    "text,expansion",
+    [
+        ("Who is the president of Nigeria?", "Nigerian"),  # after "of"
+        ("Who is Nigeria's president?", "Nigerian"),  # possessive
+        ("What did French troops find?", "France"),  # before the noun it qualifies
+        ("Between which dates were missiles fired at Ukraine?", ""),  # a place, not a qualifier
+        ("How many people live in France?", ""),
+    ],
+)
+def test_lexical_search_adds_the_other_form_only_for_a_qualifying_country(text, expansion):
+    """News writes "Nigerian President X" for "the president of Nigeria", but "fired at Ukraine" in the
+    same form the question uses: adding "Ukrainian" there only tilts BM25 toward other articles."""
+    assert entities.country_expansion(text, modifiers_only=True) == expansion
+
+
 def test_a_title_with_the_demonym_answers_a_question_naming_the_country(tmp_path):
     """ "Nigerian President Ann Roe" answers "Who is the president of Nigeria?" ahead of sentences that
     only name Nigeria (lexical search and the answerer's word overlap both meet the two forms)."""
