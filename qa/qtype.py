@@ -160,6 +160,8 @@ def _names(sentence: str) -> list[tuple[int, int]]:
             words[0].rstrip(".") in _COMMON_STARTERS  # a capital from position, not a name
             or (start == 0 and words[0].lower() in CORE_STOPWORDS)  # "More than 20 vessels ..."
             or (start == 0 and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", words[0]))
+            # a lone common noun opening the sentence ("Police say", "Conservationists have"): capital by position
+            or (start == 0 and len(words) == 1 and noun_kind(words[0].lower()) is not None)
         ):
             start += len(words[0]) + (len(sentence[start:end]) - len(sentence[start:end].lstrip()))
             start = sentence.index(words[1], start) if len(words) > 1 else end

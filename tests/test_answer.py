@@ -255,6 +255,9 @@ def test_a_titled_name_around_of(sentence, name):
     [
         ("More than 20 coastguard vessels chased Jo Roe.", "Jo Roe"),  # a function word capitalised by position
         ("Most voters backed Jo Roe.", "Jo Roe"),
+        ("Police say Jo Roe was held.", "Jo Roe"),  # a lone common noun capitalised by position
+        ("Conservationists praised Jo Roe.", "Jo Roe"),  # an agent noun ("-ist") in the plural
+        ("Police Commissioner Jo Roe spoke.", "Jo Roe"),  # the title still leads to the name
     ],
 )
 def test_a_sentence_opening_function_word_is_no_name(sentence, name):
