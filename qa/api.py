@@ -23,7 +23,7 @@ from .followup import resolve_followup
 from .index import Index
 from .local_model import LocalModel
 from .progress import Progress
-from .questions import check_question
+from .questions import check_question, search_form
 from .types import Answer, Document, Passage
 
 if TYPE_CHECKING:  # the llm package is imported only when a local model is used
@@ -160,7 +160,7 @@ class Assistant:
             >>> [p.rank for p in passages], passages[0].doc_id
             ([1, 2, 3], '000_b8f282db394e9f24.txt')
         """
-        question = check_question(question)
+        question = search_form(check_question(question))
         return self._passages(self.index, question, self.encode_question(question), k, filters)[0]
 
     def ask(
@@ -188,7 +188,8 @@ class Assistant:
 
         Returns:
             An Answer; `answer.question` is the question actually searched (the rewritten one for a
-            follow-up), `abstained` is True when the articles do not support an answer.
+            follow-up, without references to the articles themselves), `abstained` is True when the
+            articles do not support an answer.
 
         Raises:
             InvalidQuestionError: empty or too long question, or an unknown mode (the message names
@@ -205,6 +206,7 @@ class Assistant:
         question = check_question(question)
         if history:  # a short follow-up such as "and Estonia?" becomes a full question
             question = resolve_followup(question, history)
+        question = search_form(question)  # "according to the article" names no passage: every one is from it
         answerer = answerers.get(mode)  # before any work: an unknown mode is one line naming the known ones
         qvec = self.encode_question(question)
         index, extractor = self._state
