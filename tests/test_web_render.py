@@ -222,7 +222,7 @@ def test_chat_handler_streams_then_renders_and_keeps_history():
     messages, _, turns, _ = steps[-1]
     assert fake.asked[-1]["history"] == [("What did the mayor say?", make_answer().text)]
     assert len(turns) == 2 and "href" not in messages[1]["content"]  # older answers lose their links
-    assert "Follow-up read as" not in messages[1]["content"] and "Follow-up read as" in messages[3]["content"]
+    assert "Searched as" not in messages[1]["content"] and "Searched as" in messages[3]["content"]
     assert turns[1]["resolved"] == "The harbour? (about: What did the mayor say?)"
     for m in messages:
         no_live_markup(m["content"])

@@ -62,8 +62,9 @@ def render_error(message: str) -> str:
 def render_answer(answer: Answer, resolved: str | None = None, linked: bool = True) -> str:
     """One assistant bubble: interpreted follow-up, short answer, text with [n] links, notes."""
     parts = ['<div class="qa-answer' + (" qa-abstained" if answer.abstained else "") + '">']
-    if resolved:  # the caller passes it only when a follow-up was rewritten
-        parts.append(f'<div class="qa-resolved">Follow-up read as: “{esc(resolved)}”</div>')
+    # the caller passes it only when the question was rewritten (a follow-up, or "according to the article" dropped)
+    if resolved:
+        parts.append(f'<div class="qa-resolved">Searched as: “{esc(resolved)}”</div>')
     if answer.short_answer and not answer.abstained:
         parts.append(f'<div class="qa-short">{text_html(answer.short_answer)}</div>')
     numbers = {c.n for c in answer.citations}
