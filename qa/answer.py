@@ -234,7 +234,9 @@ def _compose(index: Index, best: Scored, runner_up: Scored | None) -> tuple[str,
     """Answer text with [n] markers, its citations, and how many articles report the best sentence."""
     corroborators = corroborating_rows(index, best.row, best.span)
     chosen = [best] + ([runner_up] if runner_up and runner_up.row not in corroborators else [])
-    chosen.sort(key=lambda s: (index.sent_doc[s.row], int(index.sent_spans[s.row][0])))
+    # reading order within one article; from two articles the best (the short answer's source) comes first
+    if runner_up in chosen and index.sent_doc[runner_up.row] == index.sent_doc[best.row]:
+        chosen.sort(key=lambda s: int(index.sent_spans[s.row][0]))
     citations: list[Citation] = []
     parts = []
     for s in chosen:

@@ -66,11 +66,28 @@ def _owner_keys(chain: str) -> set[str]:
     return keys
 
 
+# words that make an office title with a role word ("Prime Minister", "Secretary-General", "Chief Executive")
+_TITLE_PARTS = frozenset("prime vice deputy acting chief senior foreign shadow interim general executive".split())
+
+
+def plain_titles(question: str) -> str:
+    """The question with its office titles in lower case, as the patterns below read them: "Who is the US
+    Secretary of State?" -> "Who is the US secretary of State?". Names, countries and acronyms keep their
+    capitals, so what owns the office still reads as a name."""
+
+    def lower(m: re.Match) -> str:
+        w = m.group()
+        return w.lower() if _is_role_word(w) or w.lower() in _TITLE_PARTS else w
+
+    return question[:1] + re.sub(r"\b[A-Z][a-z]+\b(?!['’-])", lower, question[1:])
+
+
 def question_roles(question: str) -> tuple[set[str], set[str]]:
     """(role stems, owner keys) a question ties together: "Who is Russia's defence minister?" ->
     ({"defens", "minist"}, {"@RU"}). Empty unless the phrase holds a person noun (a role)."""
     roles: set[str] = set()
     owners: set[str] = set()
+    question = plain_titles(question)
     if _ACTOR.match(question):  # "Who met the Labor leader?" asks for someone else than the leader
         return _verb_office(question)
     body = question[1:]  # the first word is capitalised by position
@@ -173,6 +190,9 @@ def _adjacent(sentence: str, left: re.Match, right: re.Match) -> bool:
     return not sentence[left.end() : right.start()].strip()
 
 
+_TWO = r"([A-Z][\w'’-]+\s+(?:[A-Z]\.?\s+)?[A-Z][\w'’-]+)"  # a two-word name, perhaps with an initial
+
+
 def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
     """Names the sentence gives a role to: after the title ("chief economist Bill Evans", "President X"),
     before or inside an apposition ("X, the German chancellor", "the Palestinian leader, X, said") or after
@@ -190,8 +210,11 @@ def holder_spans(sentence: str, roles: set[str]) -> list[tuple[int, int]]:
         rf"(?i:\b{role_re}),\s+{name},",  # "the Palestinian leader, Yasser Arafat, said"
         rf"{name},\s+(?:the\s+|a\s+)?(?:{_CHAIN}\s+)?(?i:{role_re})\b",  # "X, the German chancellor"
         rf"{one},\s+(?:the\s+|a\s+)?{_CHAIN}['’]s\s+(?i:{role_re})\b",  # "Bohemond, Robert's son"
-        rf"(?i:{role_re})\s+of\s+(?:the\s+)?{_CHAIN},\s+{name}",
-    ):  # "the chancellor of Germany, X"
+        rf"(?i:{role_re})\s+of\s+(?:the\s+)?{_CHAIN},\s+{name}",  # "the chancellor of Germany, X"
+        # "Secretary of State Colin Powell", "Minister for Foreign Affairs Jo Roe": the shortest office that
+        # leaves a two-word name right before a lower-case word
+        rf"(?i:\b{role_re})\s+(?:of|for)\s+(?:the\s+)?(?:[A-Z][\w'’-]+\s+){{1,3}}?{_TWO}\b(?!\s+[A-Z])",
+    ):
         out += [
             _drop_titles(sentence, m.span(1), roles)
             for m in re.finditer(pattern, sentence)
@@ -222,7 +245,7 @@ def office_modifiers(question: str) -> dict[str, set[str]]:
     """{office: modifier stems} from a question: "Who is the prime minister?" -> {"minister": {"prime"}}
     (a modifier names a different office: "prime minister" is not "defence minister"; an owner such
     as "French" is no modifier)."""
-    words = re.findall(r"[\w'’-]+", question)
+    words = re.findall(r"[\w'’-]+", plain_titles(question))
     out: dict[str, set[str]] = {}
     for i, w in enumerate(words):
         if i == 0 or not w.islower() or not _is_role_word(w):
