@@ -181,3 +181,25 @@ def text_keys(text: str) -> set[str]:
     # a hyphenated word's parts too: a question's "Qa'ida" (its capitalised part) meets "al-Qa'ida"
     parts = [p for w in words if "-" in w for p in w.split("-") if p]
     return {stem(w) for w in words + parts} | {f"@{c}" for _, _, c in country_spans(text)}
+
+
+@functools.lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Names of the world's provinces, states and capitals (countryinfo, as the country table): names that
+    say by themselves they are places ("New South Wales", "Kabul")."""
+    from countryinfo import all_countries
+
+    out = set()
+    for country in all_countries():
+        info = country.info()
+        capital = info.get("capital") or []  # a name, or a list of them
+        out.update(
+            p for p in [*(info.get("provinces") or []), *([capital] if isinstance(capital, str) else capital)] if p
+        )
+    return frozenset(out)
+
+
+def is_place_name(name: str) -> bool:
+    """A country, province, state or capital, named whole ("Queensland", "Western Australia's")."""
+    name = re.sub(r"['’]s?$", "", name.strip())
+    return name in _places() or country_code(name) is not None

@@ -78,8 +78,10 @@ _DATE = (
     r"|(?<=\b[Ii]n )\d{3}\b|(?<=\bby )\d{3}\b|(?<=\bsince )\d{3}\b|(?<=\bafter )\d{3}\b"
     r"|\b\d{3,4} (?:AD|BC|CE|BCE)\b"
 )
+_DETERMINERS = r"another|every|several|many|much|scores|either|neither|whichever|whatever"
 _CAP_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)"
-_NAME = rf"\b{_CAP_WORD}(?:\s+(?:(?:of|de|von|van|der|la)\s+)?{_CAP_WORD})*"
+_PARTICLES = frozenset("de von van der la bin ibn da del di du dos".split())  # inside a name: "Osama bin Laden"
+_NAME = rf"\b{_CAP_WORD}(?:\s+(?:(?:of|{'|'.join(sorted(_PARTICLES))})\s+)?{_CAP_WORD})*"
 _COMMON_STARTERS = frozenset(
     """
 The A An In On At But And He She It They We I This That These Those As If When Mr Mr. Mrs Ms Dr According
@@ -162,6 +164,8 @@ def _names(sentence: str) -> list[tuple[int, int]]:
             or (start == 0 and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", words[0]))
             # a lone common noun opening the sentence ("Police say", "Conservationists have"): capital by position
             or (start == 0 and len(words) == 1 and noun_kind(words[0].lower()) is not None)
+            # a number or a determiner opening the sentence ("Six midwives", "Another Victorian boat")
+            or (start == 0 and re.fullmatch(rf"(?:{_NUMBER_WORDS}|{_DETERMINERS})", words[0].lower()))
         ):
             start += len(words[0]) + (len(sentence[start:end]) - len(sentence[start:end].lstrip()))
             start = sentence.index(words[1], start) if len(words) > 1 else end
@@ -198,7 +202,7 @@ def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None
     "King Charles III of West Francia" -> "Charles III" (what follows "of" describes, it does not name)."""
     start, end = span
     words = list(re.finditer(r"\S+", sentence[start:end]))
-    joiner = next((i for i, m in enumerate(words) if m.group().islower()), len(words))
+    joiner = next((i for i, m in enumerate(words) if m.group().islower() and m.group() not in _PARTICLES), len(words))
     rest = [m for m in words[joiner:] if not m.group().islower()]
     if rest and all(_is_title(m.group()) for m in words[:joiner]):
         # only titles before "of": the name follows it ("US Secretary of State Colin Powell")

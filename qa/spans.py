@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from . import evidence, numbers, qtype
-from .entities import country_spans
+from .entities import country_spans, is_place_name
 from .nouns import name_kind, noun_kind
 
 _SAYING = {"say", "said", "says", "announce", "announced", "tell", "told", "report", "reported", "state", "stated"}
@@ -33,8 +33,8 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
         spans = numbers.age_spans(sentence)
     if kind == qtype.PERSON or (kind == qtype.ENTITY and asked.head):  # "Irish", "US" name no person or firm
         spans = [s for s in spans if not _only_country(sentence[s[0] : s[1]])]
-    if kind == qtype.PERSON:  # "Elliot Street", "Dongting Lake": a place's own name says it is no one
-        spans = [s for s in spans if name_kind(sentence[s[0] : s[1]]) != "place"]
+    if kind == qtype.PERSON:  # "Elliot Street", "Dongting Lake", "New South Wales": a place's name is no one
+        spans = [s for s in spans if name_kind(sentence[s[0] : s[1]]) != "place" and not _place(sentence, s)]
     if kind == qtype.PLACE:  # "Senator Jane Roe", "Dr Ruiz": a titled name is a person, not a place
         spans = [s for s in spans if not _titled_person(sentence[s[0] : s[1]])]
     if not spans:
@@ -48,7 +48,13 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
         spans = [s for s in spans if not evidence.describes_unnamed(sentence, s, asked.head)]
         if not spans:
             return None, 0.0
-        near = [s for s in spans if evidence.near_head(sentence, s, asked.head)]
+        # beside the noun asked for, but its own words say it is another kind ("a Toowoomba school when he
+        # was Archbishop of Brisbane" for "which school"): no nearer than any other name
+        near = [
+            s
+            for s in spans
+            if evidence.near_head(sentence, s, asked.head) and not _other_kind(sentence, s, asked.head, titled=False)
+        ]
         # away from the noun asked for, a name whose own words say it is another kind of thing ("Party"
         # for "which state", "North America" for "which group") answers nothing asked
         fitting = near or [s for s in spans if not _other_kind(sentence, s, asked.head)]
@@ -74,14 +80,17 @@ def answer_span(sentence: str, asked: evidence.Asked) -> tuple[tuple[int, int] |
 OTHER_KIND_FIT = 0.1  # as low as a name for an office question that holds no one in that office
 
 
-def _other_kind(sentence: str, span: tuple[int, int], head: str) -> bool:
+def _other_kind(sentence: str, span: tuple[int, int], head: str, titled: bool = True) -> bool:
     """The name is of a known kind and the noun asked for of another: its own words say so
-    (qa.nouns.name_kind), or a role or title stands right before it ("former leader Jo Roe": a person)."""
+    (qa.nouns.name_kind), or (`titled`) a role or title stands right before it ("former leader Jo Roe": a
+    person; but "his official Telegram channel" shows a role noun may be an adjective there)."""
     want = noun_kind(head)
     if want not in ("person", "entity", "place"):
         return False
     have = name_kind(sentence[span[0] : span[1]])
-    before = re.findall(r"[\w.]+", sentence[max(0, span[0] - 20) : span[0]])[-1:]
+    if have is None and want == "person" and _place(sentence, span):  # "which senator": not "Queensland"
+        have = "place"  # (teams and governments are named by places, so only a person is told apart)
+    before = re.findall(r"[\w.]+", sentence[max(0, span[0] - 20) : span[0]])[-1:] if titled else []
     if have is None and before and (before[0].rstrip(".") in _HONORIFIC or noun_kind(before[0]) == "person"):
         have = "person"
     return have is not None and have != want
@@ -100,6 +109,10 @@ def _titled_person(text: str) -> bool:
         and (words[0] in _HONORIFIC or noun_kind(words[0].lower()) == "person")
         and not any(noun_kind(w.lower()) == "place" for w in words[1:])
     )
+
+
+def _place(sentence: str, span: tuple[int, int]) -> bool:
+    return is_place_name(sentence[span[0] : span[1]])
 
 
 def _only_country(text: str) -> bool:

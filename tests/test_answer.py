@@ -266,6 +266,10 @@ def test_a_titled_name_around_of(sentence, name):
         ("Police say Jo Roe was held.", "Jo Roe"),  # a lone common noun capitalised by position
         ("Conservationists praised Jo Roe.", "Jo Roe"),  # an agent noun ("-ist") in the plural
         ("Police Commissioner Jo Roe spoke.", "Jo Roe"),  # the title still leads to the name
+        ("Six midwives told Jo Roe.", "Jo Roe"),  # a number word
+        ("Another boat beat Jo Roe.", "Jo Roe"),  # a determiner
+        ("Police hunt Osama bin Laden.", "Osama bin Laden"),  # a name particle joins the name
+        ("Scores of troops guard Jo Roe.", "Jo Roe"),
     ],
 )
 def test_a_sentence_opening_function_word_is_no_name(sentence, name):
@@ -313,6 +317,9 @@ def test_the_kind_a_name_itself_states(name, kind):
         ("Which group leads the campaign?", "Iraqis from across North America will train.", 0.1),
         ("Which state does he represent?", "He spoke to former leader Jo Roe in Perth.", 0.6),  # Perth
         ("Which group leads the campaign?", "The Free Iraq Council will train them.", 0.6),
+        # beside the noun asked for, but of another kind by its own words
+        ("Which school is it about?", "It was at a school when he was Archbishop of Brisbane.", 0.1),
+        ("On which channel did he speak?", "He spoke on his official Telegram channel.", 1.0),  # "official" no title
     ],
 )
 def test_a_name_of_another_kind_does_not_answer_a_which_question(question, sentence, fit):
@@ -698,3 +705,20 @@ def test_a_holder_of_another_role_does_not_answer_a_verb_office_question():
     _, fit = answer_span("England batsman Jo Roe was given out handling the ball.", asked)
     _, captain = answer_span("India captain Sourav Ganguly won the toss.", asked)
     assert fit < WEAK_FIT and captain == 1.0
+
+
+@pytest.mark.parametrize(
+    "question,sentence,short",
+    [
+        # a province, state or capital (countryinfo) is no person
+        ("Who said the rain brought little relief?", "Jo Roe said the rain brought New South Wales little relief.", "Jo Roe"),
+        ("Who guards the streets?", "Jo Roe said troops guard the streets of Western Australia.", "Jo Roe"),
+        ("Which senator spoke?", "Senator Jo Roe spoke, and Queensland voted.", "Jo Roe"),
+        # teams and governments are named by places: a "which team" answer may be one
+        ("Which team won the final?", "Queensland won the final by six wickets.", "Queensland"),
+    ],
+)
+def test_a_place_named_whole_is_no_person(question, sentence, short):
+    span, _ = answer_span(sentence, evidence.analyse(question))
+    assert span is not None and sentence[span[0] : span[1]] == short
+
