@@ -69,6 +69,7 @@ _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
 )
+_NAMED_DAY = r"\b(?:[A-Z][\w'’]+\s+){1,2}(?:Day|Eve)\b"  # "Boxing Day", "New Year's Eve": a time, not a place
 _DATE = (
     rf"\b\d{{1,2}} {_MONTH}(?: \d{{4}})?\b|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?\b"
     rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b"
@@ -77,6 +78,9 @@ _DATE = (
     r"|\b(?:on )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b"
     r"|(?<=\b[Ii]n )\d{3}\b|(?<=\bby )\d{3}\b|(?<=\bsince )\d{3}\b|(?<=\bafter )\d{3}\b"
     r"|\b\d{3,4} (?:AD|BC|CE|BCE)\b"
+    # a time of day ("at 2:15am", "6pm", "midnight") and a named day ("Boxing Day", "New Year's Eve")
+    r"|\b\d{1,2}:\d{2}(?:\s?[ap](?:\.m\.|m\b))?|\b\d{1,2}(?:\.\d{2})?\s?[ap](?:\.m\.|m\b)|\b(?:noon|midday|midnight)\b"
+    rf"|{_NAMED_DAY}"
 )
 _DETERMINERS = r"another|every|several|many|much|scores|either|neither|whichever|whatever"
 _CAP_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)"
@@ -242,6 +246,8 @@ def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
         and not re.search(r"[$€£¥]$", sentence[: n[0]])  # "$US3000" is a sum, not a name
         and not _WEEKDAY.fullmatch(sentence[n[0] : n[1]].rstrip("."))
     ]
+    if qtype in (PERSON, PLACE):
+        names = [n for n in names if not re.fullmatch(_NAMED_DAY, sentence[n[0] : n[1]])]
     if qtype == PERSON:  # a name right after "in/at/from/near" is a place ("tagged in Northern Ireland")
         return [c for c in (_person_core(sentence, n) for n in names) if c and not _after_locative(sentence, c[0])]
     if qtype in (PLACE, ENTITY):

@@ -722,3 +722,16 @@ def test_a_place_named_whole_is_no_person(question, sentence, short):
     span, _ = answer_span(sentence, evidence.analyse(question))
     assert span is not None and sentence[span[0] : span[1]] == short
 
+
+@pytest.mark.parametrize(
+    "sentence,dates,places",
+    [
+        ("The yacht crossed the line at 2:15am.", ["2:15am"], []),  # a time of day answers "at what time"
+        ("The quake measured 4.10 at 6 p.m. in Perth.", ["6 p.m."], ["Perth"]),  # a decimal is no time
+        ("Canoeists are enjoying New Years Eve in Echuca.", ["New Years Eve"], ["Echuca"]),  # a day, no place
+    ],
+)
+def test_times_of_day_and_named_days_are_times(sentence, dates, places):
+    assert [sentence[s:e] for s, e in qtype.candidates(sentence, qtype.DATE)] == dates
+    assert [sentence[s:e] for s, e in qtype.candidates(sentence, qtype.PLACE)] == places
+
