@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import numbers, offices, qtype
+from . import numbers, office_questions, offices, qtype
 from .entities import name_keys, stem
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -38,7 +38,7 @@ def analyse(question: str) -> Asked:
     kind = qtype.question_type(question)
     num_kind, units = numbers.number_kind(question) if kind == qtype.NUMBER else (None, set())
     # roles and owners only for "who" questions: "a member of NATO" in a "what did X say" question is no office
-    roles, owners = offices.question_roles(question) if kind == qtype.PERSON else (set(), set())
+    roles, owners = office_questions.question_roles(question) if kind == qtype.PERSON else (set(), set())
     body = re.sub(r"^\W*\w+", "", question)  # the first word is capitalised by position
     names = {k for k in name_keys(body) if len(k) > 2 or k.startswith("@")}
     return Asked(
@@ -50,7 +50,7 @@ def analyse(question: str) -> Asked:
         names,
         roles,
         owners,
-        offices.office_modifiers(question) if roles else {},
+        office_questions.office_modifiers(question) if roles else {},
         set(_YEAR.findall(question)),
         {w.lower() for w in re.findall(r"\w+", question)},
     )
@@ -59,8 +59,15 @@ def analyse(question: str) -> Asked:
 def holder_fit(sentence: str, asked: Asked) -> tuple[float, tuple[int, int] | None]:
     """For "Who is <owner>'s <role>?": a name the sentence gives the role to (1), else (0, None)."""
     spans = offices.holder_spans(sentence, offices.expand_roles(asked.roles))
+    # the title right before the name must be the office asked for: "Prime Minister X" holds no
+    # "foreign minister" although the sentence names an Egyptian Foreign Minister too
+    spans = [s for s in spans if not offices.other_office(_title_before(sentence, s), asked.office_mods)]
     fresh = [s for s in spans if not {w.lower() for w in re.findall(r"\w+", sentence[s[0] : s[1]])} <= asked.words]
-    return (1.0, fresh[0]) if fresh else (0.0, None)
+    return (1.0, qtype.trim_stop(sentence, fresh[0])) if fresh else (0.0, None)
+
+
+def _title_before(sentence: str, span: tuple[int, int]) -> str:
+    return " ".join(re.findall(r"[\w'’-]+", sentence[max(0, span[0] - 60) : span[0]])[-4:])
 
 
 def near_head(sentence: str, span: tuple[int, int], head: str | None) -> bool:

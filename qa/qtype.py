@@ -240,7 +240,7 @@ def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
     if qtype == DATE:
         return _merge(_spans(_DATE, sentence))
     names = [
-        _trim_stop(sentence, n)
+        trim_stop(sentence, n)
         for n in _names(sentence)
         if not _MONTHS.match(sentence[n[0] : n[1]])
         and not re.search(r"[$€£¥]$", sentence[: n[0]])  # "$US3000" is a sum, not a name
@@ -263,11 +263,14 @@ def _after_locative(sentence: str, start: int) -> bool:
     )
 
 
-def _trim_stop(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
-    """Drop a sentence-final full stop from a name ("in Lima." -> "Lima"), keeping initials ("J.")."""
+def trim_stop(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Drop a sentence-final full stop from a name ("in Lima." -> "Lima"), keeping initials ("J."), and a
+    possessive ("Aden Ridgeway's bid" -> "Aden Ridgeway")."""
     start, end = span
     if sentence[end - 1] == "." and end - start > 2 and sentence[end - 3] not in " .":
         end -= 1
+    if sentence[start:end].endswith(("'s", "’s")) and end - start > 3:
+        end -= 2
     return start, end
 
 
