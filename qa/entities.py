@@ -180,7 +180,22 @@ def text_keys(text: str) -> set[str]:
     words = re.findall(r"\w[\w'’-]*", text)
     # a hyphenated word's parts too: a question's "Qa'ida" (its capitalised part) meets "al-Qa'ida"
     parts = [p for w in words if "-" in w for p in w.split("-") if p]
-    return {stem(w) for w in words + parts} | {f"@{c}" for _, _, c in country_spans(text)}
+    return {stem(w) for w in words + parts} | {f"@{c}" for _, _, c in country_spans(text)} | _acronym_keys(text)
+
+
+_RUN = re.compile(r"[A-Z][a-z]+(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][a-z]+)+")
+
+
+def _acronym_keys(text: str) -> set[str]:
+    """Keys of the initials of each run of capitalised words, with and without its small words: a
+    question's "NSW" or "FBI" meets "New South Wales" or "Federal Bureau of Investigation"."""
+    out = set()
+    for m in _RUN.finditer(text):
+        words = m.group().split()
+        for letters in ([w[0] for w in words if w[0].isupper()], [w[0] for w in words]):
+            if 2 <= len(letters) <= 6:
+                out.add(stem("".join(letters)))
+    return out
 
 
 @functools.lru_cache(maxsize=1)

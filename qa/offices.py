@@ -36,6 +36,7 @@ _SAME_ROLE = [
     {"head", "chief", "leader", "boss", "director"},
     {"spokesman", "spokeswoman", "spokesperson"},
     {"chairman", "chairwoman", "chair", "chairperson"},
+    {"monarch", "king", "queen", "sovereign"},
 ]
 
 

@@ -765,3 +765,16 @@ def test_a_short_answer_drops_a_possessive():
     span, _ = answer_span(sentence, evidence.analyse("Whose bid to lead the party was rejected?"))
     assert sentence[span[0] : span[1]] == "Ann Roe"
 
+
+def test_an_acronym_in_the_question_meets_the_name_it_abbreviates():
+    keys = entities.text_keys("New South Wales firefighters and the Federal Bureau of Investigation met.")
+    assert {entities.stem("NSW"), entities.stem("FBI")} <= keys
+    assert entities.stem("ABC") not in keys
+
+
+def test_a_monarch_is_a_king():
+    """Reporters write "King X" for the monarch asked about ("head"/"chief"/"leader" likewise)."""
+    asked = evidence.analyse("Who is the Swedish monarch?")
+    _, span = evidence.holder_fit("Sweden's King Carl Gustaf also spoke.", asked)
+    assert span is not None
+
