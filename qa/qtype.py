@@ -175,8 +175,16 @@ def _names(sentence: str) -> list[tuple[int, int]]:
             start = sentence.index(words[1], start) if len(words) > 1 else end
             words = words[1:]
         if words:
-            out.append((start, end))
+            out += _split_possessive(sentence, start, end)
     return out
+
+
+def _split_possessive(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
+    """ "the Bureau of Meteorology's Claire Richards": two names, the owner and the one it owns."""
+    m = re.search(r"['’]s\s+(?=[A-Z])", sentence[start:end])
+    if not m or re.fullmatch(_NAMED_DAY, sentence[start:end]):  # "New Year's Eve" is one
+        return [(start, end)]
+    return [(start, start + m.start() + 2), *_split_possessive(sentence, start + m.end(), end)]
 
 
 # Honorifics and office words that stand before a name; roles come from qa.nouns, countries from qa.entities

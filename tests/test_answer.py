@@ -778,3 +778,15 @@ def test_a_monarch_is_a_king():
     _, span = evidence.holder_fit("Sweden's King Carl Gustaf also spoke.", asked)
     assert span is not None
 
+
+@pytest.mark.parametrize(
+    "sentence,names",
+    [
+        ("The Bureau of Meteorology's Claire Richards spoke.", ["Bureau of Meteorology", "Claire Richards"]),
+        ("Sweden's King Carl Gustaf spoke.", ["Sweden", "King Carl Gustaf"]),  # owner, then the one it owns
+        ("They enjoyed New Year's Eve in Perth.", ["New Year's Eve", "Perth"]),  # a named day stays whole
+    ],
+)
+def test_a_possessive_inside_a_name_run_separates_two_names(sentence, names):
+    assert [sentence[s:e] for s, e in qtype.candidates(sentence, qtype.ENTITY)] == names
+
