@@ -257,10 +257,23 @@ def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
     if qtype in (PERSON, PLACE):
         names = [n for n in names if not re.fullmatch(_NAMED_DAY, sentence[n[0] : n[1]])]
     if qtype == PERSON:  # a name right after "in/at/from/near" is a place ("tagged in Northern Ireland")
-        return [c for c in (_person_core(sentence, n) for n in names) if c and not _after_locative(sentence, c[0])]
+        return [
+            c
+            for c in (_person_core(sentence, n) for n in names)
+            if c and not _after_locative(sentence, c[0]) and not _describes(sentence, c)
+        ]
     if qtype in (PLACE, ENTITY):
         return names
     return []
+
+
+def _describes(sentence: str, span: tuple[int, int]) -> bool:
+    """ "an Islamic high court", "a Melbourne team", "a new Jihad": after "a/an", a capitalised word that a
+    lower-case word follows describes an unnamed thing; no one is named "a Jo"."""
+    return bool(
+        re.search(r"\b(?:a|an)\s+(?:[a-z][\w-]*\s+)?$", sentence[: span[0]], re.I)
+        and re.match(r"\s+[a-z]", sentence[span[1] :])
+    )
 
 
 def _after_locative(sentence: str, start: int) -> bool:

@@ -276,6 +276,8 @@ def test_a_titled_name_around_of(sentence, name):
         ("Another boat beat Jo Roe.", "Jo Roe"),  # a determiner
         ("Police hunt Osama bin Laden.", "Osama bin Laden"),  # a name particle joins the name
         ("Scores of troops guard Jo Roe.", "Jo Roe"),
+        ("An Islamic high court sentenced Jo Roe.", "Jo Roe"),  # after "a/an": describes an unnamed thing
+        ("Jo Roe joined a Melbourne team.", "Jo Roe"),
     ],
 )
 def test_a_sentence_opening_function_word_is_no_name(sentence, name):
