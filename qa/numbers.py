@@ -16,13 +16,26 @@ from .entities import stem
 from .qtype import _AUX, _DATE, _spans
 
 AGE, MONEY, LENGTH, DURATION, COUNT = "age", "money", "length", "duration", "count"
+TEMPERATURE, SPEED = "temperature", "speed"
 _MONEY_WORDS = r"money|cash|funding|funds|aid|compensation|damages|budget|revenue|profit|loss|debt|price|cost|pay"
 _UNIT_OF = {
     AGE: r"\baged? \d{1,3}\b|\b\d{1,3}[- ]years?[- ]old\b|(?<=, )\d{1,3}(?=, )|\bage of \d{1,3}\b",
     MONEY: r"[$€£¥]|\b(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|cents?|bn)\b|\b[A-Z]{2,3}\$",
     LENGTH: r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|m|feet|foot|ft|inches|cm|nautical)\b",
     DURATION: r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))\b",
+    TEMPERATURE: r"°|\bdegrees?\b|(?<=\d)\s?[CF]\b|\b(?:Celsius|Fahrenheit|centigrade)\b",
+    SPEED: r"\b(?:km/h|kph|mph|knots?|kilomet(?:re|er)s? (?:an|per) hour|miles (?:an|per) hour)\b",
 }
+# "What was the highest temperature ...?", "What is life expectancy ...?": the measure named sets the unit
+_MEASURES = {
+    TEMPERATURE: "temperature temperatures",
+    SPEED: "speed speeds velocity",
+    LENGTH: "distance length height depth width altitude range",
+    DURATION: "expectancy duration",
+    MONEY: "price cost value worth salary wage fee budget revenue income profit loss debt deficit",
+}
+_MEASURE_OF = {w: kind for kind, words in _MEASURES.items() for w in words.split()}
+_WHAT_MEASURE = re.compile(r"\b(?:what|which) (?:is|was|are|were|will be) (?:the |an? )?((?:[\w-]+ ?){1,3})")
 
 
 _RATE = re.compile(r"%|\bper ?cent\b|\bpercentage\b|" + _UNIT_OF[MONEY], re.I)
@@ -40,6 +53,14 @@ def number_kind(question: str) -> tuple[str | None, set[str]]:
         return LENGTH, set()
     if re.search(r"\bhow long\b", q):
         return DURATION, set()
+    if re.search(r"\bhow (?:fast|quick(?:ly)?)\b", q):
+        return SPEED, set()
+    if re.search(r"\bhow (?:hot|cold|warm)\b", q):
+        return TEMPERATURE, set()
+    if m := _WHAT_MEASURE.search(q):  # the first measure among the three words after "what is the"
+        measure = next((w for w in m.group(1).split() if w in _MEASURE_OF), None)
+        if measure:
+            return _MEASURE_OF[measure], set()
     if m := re.search(rf"\bhow many ((?:(?!{_AUX}\b)[\w'-]+ ?){{1,3}})", q):
         words = m.group(1).split()
         plural = next(

@@ -792,3 +792,18 @@ def test_a_monarch_is_a_king():
 def test_a_possessive_inside_a_name_run_separates_two_names(sentence, names):
     assert [sentence[s:e] for s, e in qtype.candidates(sentence, qtype.ENTITY)] == names
 
+
+@pytest.mark.parametrize(
+    "question,sentence,number",
+    [
+        # the measure named in "what is the <measure>" sets the unit of the answer
+        ("What was the highest temperature recorded?", "The lake rose 35m as temperatures reached 38C.", "38"),
+        ("What is life expectancy in Malawi now?", "As many as 10,000 died; life expectancy fell to 40 years.", "40"),
+        ("How fast were the winds?", "Winds of 120 km/h hit 300 homes.", "120"),
+        ("What was the cost of the bridge?", "The 2 km bridge cost $40 million.", "$40 million"),
+    ],
+)
+def test_a_measure_asked_for_sets_the_unit(question, sentence, number):
+    span, fit = answer_span(sentence, evidence.analyse(question))
+    assert sentence[span[0] : span[1]] == number and fit == 1.0
+
