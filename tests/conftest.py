@@ -3,6 +3,7 @@
 The fake embedder is deterministic and lexical, so unit tests run in seconds; tests marked `slow` use
 the real all-MiniLM-L6-v2 model, loaded once per session.
 """
+
 from __future__ import annotations
 
 import os
@@ -77,3 +78,23 @@ def assert_answers_verbatim(rows: list[dict], lines: dict, docs: dict) -> None:
             for answer in r["answers"]:
                 assert answer in raw, (r["id"], source, answer)
                 assert answer in docs[source].text, (r["id"], source, answer)
+
+
+def is_background(doc_id: str) -> bool:
+    """A `lee_background.cor` article: the dev sets written on them never tune on lee.cor's questions."""
+    name, _, n = doc_id.partition("#")
+    return name == "lee_background.cor" and n.isdigit() and 1 <= int(n) <= 300
+
+
+def assert_background_set(rows: list[dict], min_articles: int) -> None:
+    """A dev set on the background articles: `about` and sources are background articles, unanswerable rows
+    name none, at least a quarter of the rows are unanswerable, spread over `min_articles` articles."""
+    for r in rows:
+        assert r["corpus"] == "lee" and is_background(r["about"]), r["id"]
+        if r.get("unanswerable"):
+            assert r["sources"] == [] and r["answers"] == [], r["id"]
+        else:
+            assert r["answers"] and r["about"] in r["sources"], r["id"]
+            assert all(is_background(s) for s in r["sources"]), r["id"]
+    assert sum(bool(r.get("unanswerable")) for r in rows) / len(rows) >= 0.25
+    assert len({r["about"] for r in rows}) >= min_articles
