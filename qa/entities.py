@@ -204,13 +204,12 @@ def _places() -> frozenset[str]:
     say by themselves they are places ("New South Wales", "Kabul")."""
     from countryinfo import all_countries
 
-    out = set()
+    out: set[str] = set()
     for country in all_countries():
         info = country.info()
-        capital = info.get("capital") or []  # a name, or a list of them
-        out.update(
-            p for p in [*(info.get("provinces") or []), *([capital] if isinstance(capital, str) else capital)] if p
-        )
+        capital: str | list[str] = info.get("capital") or []  # a name, or a list of them
+        capitals = [capital] if isinstance(capital, str) else capital
+        out.update(p for p in [*(info.get("provinces") or []), *capitals] if p)
     return frozenset(out)
 
 

@@ -67,8 +67,9 @@ def question_roles(question: str) -> tuple[set[str], set[str]]:
         if owner_like and last >= 0 and not _in_subject(m, subject):
             owners |= _owner_keys(m.group(1))
             roles |= {stem(w) for w in words[: last + 1] if w not in _FUNCTION}
-    if not roles and (m := _BARE_OFFICE.match(question.lower() if question[:1].isupper() else question)):
-        words = m.group(1).split()
+    bare = _BARE_OFFICE.match(question[:1].lower() + question[1:])  # names keep capitals: "Who is Jo Judge?"
+    if not roles and bare:
+        words = bare.group(1).split()
         if _is_role_word(words[-1]) and words[-1] not in _KIN and not set(words) & _FUNCTION:
             roles = {stem(w) for w in words}
     return roles - owners, owners

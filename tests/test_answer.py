@@ -118,6 +118,7 @@ def test_short_answer_spans(sentence, kind, question, expected):
         ("Who is the Prime Minister?", {"prime", "minist"}, set()),
         ("Who is the Governor-General?", {"governor-gener"}, set()),
         ("Who is the man?", set(), set()),  # a person noun, not an office
+        ("Who is Jo Judge?", set(), set()),  # a name, though its last word is a role
     ],
 )
 def test_question_roles(question, roles, owners):
