@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from . import numbers, office_questions, offices, qtype
 from .entities import name_keys, stem
+from .names import trim_stop
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
@@ -63,7 +64,7 @@ def holder_fit(sentence: str, asked: Asked) -> tuple[float, tuple[int, int] | No
     # "foreign minister" although the sentence names an Egyptian Foreign Minister too
     spans = [s for s in spans if not offices.other_office(_title_before(sentence, s), asked.office_mods)]
     fresh = [s for s in spans if not {w.lower() for w in re.findall(r"\w+", sentence[s[0] : s[1]])} <= asked.words]
-    return (1.0, qtype.trim_stop(sentence, fresh[0])) if fresh else (0.0, None)
+    return (1.0, trim_stop(sentence, fresh[0])) if fresh else (0.0, None)
 
 
 def _title_before(sentence: str, span: tuple[int, int]) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from .entities import stem
-from .qtype import _AUX, _DATE, _spans
+from .names import spans
+from .qtype import _AUX, _DATE
 
 AGE, MONEY, LENGTH, DURATION, COUNT = "age", "money", "length", "duration", "count"
 TEMPERATURE, SPEED = "temperature", "speed"
@@ -84,7 +85,7 @@ def number_fit(sentence: str, span: tuple[int, int], kind: str | None, units: se
             )
             else 0.2
         )
-    if re.search(_DATE, sentence[max(0, s - 12) : e + 12]) and any(ds <= s < de for ds, de in _spans(_DATE, sentence)):
+    if re.search(_DATE, sentence[max(0, s - 12) : e + 12]) and any(ds <= s < de for ds, de in spans(_DATE, sentence)):
         return 0.3  # "July 1" is a date, not a count or a sum
     if kind == COUNT:
         if re.search(_RATE, sentence[max(0, s - 4) : e + 12]):

@@ -2,17 +2,16 @@
 
 `question_type` maps a question to number / date / person / place / entity / other from its wh-words.
 `candidates(sentence, qtype)` finds (start, end) spans in a sentence that could answer that type:
-numbers and percentages, dates, and capitalised names. It does not score sentences or pick the
-final answer (qa.answer does).
+numbers and percentages, dates, and capitalised names (found by qa.names). It does not score sentences or
+pick the final answer (qa.answer does).
 """
 
 from __future__ import annotations
 
 import re
 
-from .entities import country_code
+from .names import NAMED_DAY, NUMBER_WORDS, after_locative, describes, names, person_core, spans, trim_stop
 from .nouns import noun_kind
-from .words import CORE_STOPWORDS
 
 NUMBER, DATE, PERSON, PLACE, ENTITY, OTHER = "number", "date", "person", "place", "entity", "other"
 PERCENT = "percent"  # a NUMBER question that asks for a share: only percentages and fractions fit
@@ -53,23 +52,18 @@ _KIND_OF_NOUN = {"person": PERSON, "entity": ENTITY, "place": PLACE, "quantity":
 # "What was the highest temperature ...?": the noun after "what is/was (the)" may be an amount asked for
 _WHAT_IS = re.compile(r"^what (?:is|was|are|were) (?:the |an? )?((?:[\w'-]+ ?){1,3})")
 
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
-    r"fifty|hundred|hundreds|thousand|thousands|dozens|dozen|half|million|billion"
-)
 _QUANT = (
     r"(?:(?:at least|more than|less than|fewer than|up to|around|about|nearly|almost|some|over|only) )?"
     r"(?:(?:a|an) (?=(?:hundred|thousand|million|billion|dozen)\b))?"
 )
 _NUM = (
     rf"{_QUANT}(?:[€$£]\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:%|per ?cent|million|billion|thousand|bn|m)\b|%)?"
-    rf"|{_QUANT}\b(?:{_NUMBER_WORDS})\b(?:[ -](?:{_NUMBER_WORDS}))*"
+    rf"|{_QUANT}\b(?:{NUMBER_WORDS})\b(?:[ -](?:{NUMBER_WORDS}))*"
 )
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
 )
-_NAMED_DAY = r"\b(?:[A-Z][\w'’]+\s+){1,2}(?:Day|Eve)\b"  # "Boxing Day", "New Year's Eve": a time, not a place
 _DATE = (
     rf"\b\d{{1,2}} {_MONTH}(?: \d{{4}})?\b|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?\b"
     rf"|\b(?:early |late |mid-?)?{_MONTH}(?: \d{{4}})?\b"
@@ -80,17 +74,7 @@ _DATE = (
     r"|\b\d{3,4} (?:AD|BC|CE|BCE)\b"
     # a time of day ("at 2:15am", "6pm", "midnight") and a named day ("Boxing Day", "New Year's Eve")
     r"|\b\d{1,2}:\d{2}(?:\s?[ap](?:\.m\.|m\b))?|\b\d{1,2}(?:\.\d{2})?\s?[ap](?:\.m\.|m\b)|\b(?:noon|midday|midnight)\b"
-    rf"|{_NAMED_DAY}"
-)
-_DETERMINERS = r"another|every|several|many|much|scores|either|neither|whichever|whatever"
-_CAP_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)"
-_PARTICLES = frozenset("de von van der la bin ibn da del di du dos".split())  # inside a name: "Osama bin Laden"
-_NAME = rf"\b{_CAP_WORD}(?:\s+(?:(?:of|{'|'.join(sorted(_PARTICLES))})\s+)?{_CAP_WORD})*"
-_COMMON_STARTERS = frozenset(
-    """
-The A An In On At But And He She It They We I This That These Those As If When Mr Mr. Mrs Ms Dr According
-Some There His Her Their Our After Before With For By From
-""".split()
+    rf"|{NAMED_DAY}"
 )
 
 
@@ -154,80 +138,8 @@ def noun_type(q: str) -> str:
     return _KIND_OF_NOUN.get(kind, fallback) if kind is not None else fallback
 
 
-def _spans(pattern: str, text: str, flags: int = 0) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in re.finditer(pattern, text, flags) if m.group().strip()]
-
-
-def _names(sentence: str) -> list[tuple[int, int]]:
-    out = []
-    for start, end in _spans(_NAME, sentence):
-        words = sentence[start:end].split()
-        while words and (
-            words[0].rstrip(".") in _COMMON_STARTERS  # a capital from position, not a name
-            or (start == 0 and words[0].lower() in CORE_STOPWORDS)  # "More than 20 vessels ..."
-            or (start == 0 and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", words[0]))
-            # a lone common noun opening the sentence ("Police say", "Conservationists have"): capital by position
-            or (start == 0 and len(words) == 1 and noun_kind(words[0].lower()) is not None)
-            # a number or a determiner opening the sentence ("Six midwives", "Another Victorian boat")
-            or (start == 0 and re.fullmatch(rf"(?:{_NUMBER_WORDS}|{_DETERMINERS})", words[0].lower()))
-        ):
-            start += len(words[0]) + (len(sentence[start:end]) - len(sentence[start:end].lstrip()))
-            start = sentence.index(words[1], start) if len(words) > 1 else end
-            words = words[1:]
-        if words:
-            out += _split_possessive(sentence, start, end)
-    return out
-
-
-def _split_possessive(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
-    """ "the Bureau of Meteorology's Claire Richards": two names, the owner and the one it owns."""
-    m = re.search(r"['’]s\s+(?=[A-Z])", sentence[start:end])
-    if not m or re.fullmatch(_NAMED_DAY, sentence[start:end]):  # "New Year's Eve" is one
-        return [(start, end)]
-    return [(start, start + m.start() + 2), *_split_possessive(sentence, start + m.end(), end)]
-
-
-# Honorifics and office words that stand before a name; roles come from qa.nouns, countries from qa.entities
-_HONORIFICS = frozenset(
-    """
-Sir Dame Lord Lady Saint St. Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Prof Prof. Former Vice Deputy Acting Prime Chief
-Federal State National Foreign Defence Defense Interior Finance Health Justice Senior
-""".split()
-)
-
-
-def _is_title(word: str) -> bool:
-    return (
-        word in _HONORIFICS
-        or noun_kind(word.lower()) == "person"
-        or country_code(word) is not None
-        or bool(re.fullmatch(r"(?![IVXL]+$)[A-Z]{2,}", word))
-    )
-
-
 _MONTHS = re.compile(rf"^{_MONTH}$")
 _WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Today|Yesterday|Tomorrow")
-
-
-def _person_core(sentence: str, span: tuple[int, int]) -> tuple[int, int] | None:
-    """The name inside a titled span: "Chilean President Ana Ruiz" -> "Ana Ruiz",
-    "King Charles III of West Francia" -> "Charles III" (what follows "of" describes, it does not name)."""
-    start, end = span
-    words = list(re.finditer(r"\S+", sentence[start:end]))
-    joiner = next((i for i, m in enumerate(words) if m.group().islower() and m.group() not in _PARTICLES), len(words))
-    rest = [m for m in words[joiner:] if not m.group().islower()]
-    if rest and all(_is_title(m.group()) for m in words[:joiner]):
-        # only titles before "of": the name follows it ("US Secretary of State Colin Powell")
-        return _person_core(sentence, (start + rest[0].start(), end))
-    words = words[:joiner]
-    if not words:
-        return None
-    cut = 0  # the name follows the last title, demonym or acronym ("NATO Secretary General Jens ...")
-    for i, m in enumerate(words[:-1]):
-        w = m.group()
-        if _is_title(w):
-            cut = i + 1
-    return start + words[cut].start(), start + words[-1].end()
 
 
 def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
@@ -241,58 +153,29 @@ def candidates(sentence: str, qtype: str) -> list[tuple[int, int]]:
     if qtype == NUMBER:
         return [
             s
-            for s in _spans(_NUM, sentence, re.I)
-            if any(ch.isdigit() for ch in sentence[s[0] : s[1]])
-            or re.search(_NUMBER_WORDS, sentence[s[0] : s[1]], re.I)
+            for s in spans(_NUM, sentence, re.I)
+            if any(ch.isdigit() for ch in sentence[s[0] : s[1]]) or re.search(NUMBER_WORDS, sentence[s[0] : s[1]], re.I)
         ]
     if qtype == DATE:
-        return _merge(_spans(_DATE, sentence))
-    names = [
+        return _merge(spans(_DATE, sentence))
+    found = [
         trim_stop(sentence, n)
-        for n in _names(sentence)
+        for n in names(sentence)
         if not _MONTHS.match(sentence[n[0] : n[1]])
         and not re.search(r"[$€£¥]$", sentence[: n[0]])  # "$US3000" is a sum, not a name
         and not _WEEKDAY.fullmatch(sentence[n[0] : n[1]].rstrip("."))
     ]
     if qtype in (PERSON, PLACE):
-        names = [n for n in names if not re.fullmatch(_NAMED_DAY, sentence[n[0] : n[1]])]
+        found = [n for n in found if not re.fullmatch(NAMED_DAY, sentence[n[0] : n[1]])]
     if qtype == PERSON:  # a name right after "in/at/from/near" is a place ("tagged in Northern Ireland")
         return [
             c
-            for c in (_person_core(sentence, n) for n in names)
-            if c and not _after_locative(sentence, c[0]) and not _describes(sentence, c)
+            for c in (person_core(sentence, n) for n in found)
+            if c and not after_locative(sentence, c[0]) and not describes(sentence, c)
         ]
     if qtype in (PLACE, ENTITY):
-        return names
+        return found
     return []
-
-
-def _describes(sentence: str, span: tuple[int, int]) -> bool:
-    """ "an Islamic high court", "a Melbourne team", "a new Jihad": after "a/an", a capitalised word that a
-    lower-case word follows describes an unnamed thing; no one is named "a Jo"."""
-    return bool(
-        re.search(r"\b(?:a|an)\s+(?:[a-z][\w-]*\s+)?$", sentence[: span[0]], re.I)
-        and re.match(r"\s+[a-z]", sentence[span[1] :])
-    )
-
-
-def _after_locative(sentence: str, start: int) -> bool:
-    """After "in/at/from/near/to (the)": a place, except "according to X" (a source)."""
-    before = sentence[:start]
-    return bool(re.search(r"\b(?:in|at|from|near|to)\s+(?:the\s+)?$", before)) and not before.endswith(
-        ("according to ", "According to ")
-    )
-
-
-def trim_stop(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
-    """Drop a sentence-final full stop from a name ("in Lima." -> "Lima"), keeping initials ("J."), and a
-    possessive ("Aden Ridgeway's bid" -> "Aden Ridgeway")."""
-    start, end = span
-    if sentence[end - 1] == "." and end - start > 2 and sentence[end - 3] not in " .":
-        end -= 1
-    if sentence[start:end].endswith(("'s", "’s")) and end - start > 3:
-        end -= 2
-    return start, end
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
